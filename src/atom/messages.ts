@@ -1,0 +1,31 @@
+/**
+ * The messages an atom's two halves exchange: the acceptor (client side) and an executor (upstream side).
+ * They travel in batches, one per event-loop turn, whether the executor is a worker thread or in-thread.
+ * Field names are short because every message is structured-cloned on the hot path.
+ */
+
+/** Acceptor → executor. */
+export type ToExecutor =
+  /** Start an atom: `u` upstream index, `m` method, `p` path, `h` flat header list, `b` a body follows. */
+  | { k: 'open'; id: number; u: number; m: string; p: string; h: string[]; b: boolean }
+  | { k: 'body'; id: number; c: Uint8Array }
+  | { k: 'bodyEnd'; id: number }
+  /** The client went away or the acceptor gave up: abort upstream, send nothing more. */
+  | { k: 'cancel'; id: number }
+  /** `n` response bytes were written to the client: the executor may send that much more. */
+  | { k: 'credit'; id: number; n: number };
+
+/** Executor → acceptor. */
+export type ToAcceptor =
+  | { k: 'head'; id: number; s: number; t: string; h: string[] }
+  | { k: 'data'; id: number; c: Uint8Array }
+  | { k: 'end'; id: number }
+  /** The atom failed: `s` is the status to answer with if nothing was sent yet, `cause` the log reason. */
+  | { k: 'fail'; id: number; s: number; cause: string }
+  /** `n` request-body bytes were taken by the upstream connection: the acceptor may read that much more. */
+  | { k: 'credit'; id: number; n: number };
+
+/** Bytes one side may send for one atom before the other side credits them back. */
+export const FLOW_WINDOW_BYTES = 512 * 1024;
+/** Credits are sent in lumps of at least this size, so small bodies never cause a credit message. */
+export const CREDIT_QUANTUM_BYTES = 64 * 1024;

@@ -1,0 +1,171 @@
+import { availableParallelism } from 'node:os';
+
+/** A configuration problem, reported as one line naming the variable, its value and what is allowed. */
+export class ConfigError extends Error {}
+
+export type AcceptorEngine = 'node' | 'uws';
+
+export interface Config {
+  host: string;
+  port: number;
+  /** Upstream origins, `http://host:port`; empty means "start the built-in demo origin". */
+  upstreams: string[];
+  /** Worker threads that own upstream connections; 0 runs the executor in the acceptor thread. */
+  workers: number;
+  acceptor: AcceptorEngine;
+  logLevel: string;
+  client: {
+    idleTimeoutMs: number;
+    headerTimeoutMs: number;
+    maxRequests: number;
+    maxLifetimeMs: number;
+    maxHeaderBytes: number;
+    maxBodyBytes: number;
+  };
+  upstream: {
+    connectTimeoutMs: number;
+    idleTimeoutMs: number;
+    responseTimeoutMs: number;
+    maxConnections: number;
+    queueMax: number;
+    queueTimeoutMs: number;
+  };
+}
+
+type Parse<T> = (raw: string) => T;
+
+/** Every variable atomproxy reads: name, default (as the operator would write it), parser. */
+interface Variable<T> {
+  name: string;
+  fallback: string;
+  parse: Parse<T>;
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+function integer(min: number, max: number): Parse<number> {
+  return (raw) => {
+    const value = Number(raw);
+    if (!/^\d+$/.test(raw) || value < min || value > max) {
+      throw new Error(`an integer from ${min} to ${max}`);
+    }
+    return value;
+  };
+}
+
+function oneOf<T extends string>(choices: readonly T[]): Parse<T> {
+  return (raw) => {
+    if (!(choices as readonly string[]).includes(raw)) throw new Error(`one of ${choices.join(', ')}`);
+    return raw as T;
+  };
+}
+
+const hostName: Parse<string> = (raw) => {
+  if (!/^[A-Za-z0-9.:\-\[\]]+$/.test(raw)) throw new Error('an IP address or host name');
+  return raw;
+};
+
+const upstreamList: Parse<string[]> = (raw) => {
+  const expected = 'comma-separated http://host:port URLs without a path';
+  if (raw.trim() === '') return [];
+  return raw.split(',').map((entry) => {
+    let url: URL;
+    try {
+      url = new URL(entry.trim());
+    } catch {
+      throw new Error(expected);
+    }
+    if (url.protocol !== 'http:' || (url.pathname !== '/' && url.pathname !== '') || url.search || url.username) {
+      throw new Error(expected);
+    }
+    return url.origin;
+  });
+};
+
+const MS_MAX = 24 * 3600 * 1000;
+const defaultWorkers = Math.max(1, availableParallelism() - 1);
+
+export const VARIABLES = {
+  host: { name: 'ATOM_HOST', fallback: '127.0.0.1', parse: hostName },
+  port: { name: 'ATOM_PORT', fallback: '8080', parse: integer(0, 65535) },
+  upstreams: { name: 'ATOM_UPSTREAMS', fallback: '', parse: upstreamList },
+  workers: { name: 'ATOM_WORKERS', fallback: String(defaultWorkers), parse: integer(0, 64) },
+  acceptor: { name: 'ATOM_ACCEPTOR', fallback: 'node', parse: oneOf(['node', 'uws'] as const) },
+  logLevel: { name: 'ATOM_LOG_LEVEL', fallback: 'info', parse: oneOf(LOG_LEVELS) },
+  clientIdleTimeoutMs: { name: 'ATOM_CLIENT_IDLE_TIMEOUT_MS', fallback: '75000', parse: integer(1, MS_MAX) },
+  clientHeaderTimeoutMs: { name: 'ATOM_CLIENT_HEADER_TIMEOUT_MS', fallback: '10000', parse: integer(1, MS_MAX) },
+  clientMaxRequests: { name: 'ATOM_CLIENT_MAX_REQUESTS', fallback: '0', parse: integer(0, 2 ** 31 - 1) },
+  clientMaxLifetimeMs: { name: 'ATOM_CLIENT_MAX_LIFETIME_MS', fallback: '0', parse: integer(0, MS_MAX) },
+  maxHeaderBytes: { name: 'ATOM_MAX_HEADER_BYTES', fallback: '16384', parse: integer(1024, 1024 * 1024) },
+  maxBodyBytes: { name: 'ATOM_MAX_BODY_BYTES', fallback: '0', parse: integer(0, Number.MAX_SAFE_INTEGER) },
+  upstreamConnectTimeoutMs: { name: 'ATOM_UPSTREAM_CONNECT_TIMEOUT_MS', fallback: '5000', parse: integer(1, MS_MAX) },
+  upstreamIdleTimeoutMs: { name: 'ATOM_UPSTREAM_IDLE_TIMEOUT_MS', fallback: '4000', parse: integer(1, MS_MAX) },
+  responseTimeoutMs: { name: 'ATOM_RESPONSE_TIMEOUT_MS', fallback: '60000', parse: integer(1, MS_MAX) },
+  upstreamMaxConns: { name: 'ATOM_UPSTREAM_MAX_CONNS', fallback: '64', parse: integer(1, 100000) },
+  queueMax: { name: 'ATOM_QUEUE_MAX', fallback: '1024', parse: integer(0, 1000000) },
+  queueTimeoutMs: { name: 'ATOM_QUEUE_TIMEOUT_MS', fallback: '10000', parse: integer(1, MS_MAX) },
+} satisfies Record<string, Variable<unknown>>;
+
+/**
+ * Client-side settings that uWebSockets.js 20.30 fixes itself (10 s idle/header timeout, header limit set by
+ * its 4 KiB fallback buffer) or cannot honour (it exposes no per-connection identity).
+ */
+const UWS_UNSUPPORTED = [
+  VARIABLES.clientIdleTimeoutMs,
+  VARIABLES.clientHeaderTimeoutMs,
+  VARIABLES.clientMaxRequests,
+  VARIABLES.clientMaxLifetimeMs,
+  VARIABLES.maxHeaderBytes,
+];
+
+function read<T>(env: NodeJS.ProcessEnv, variable: Variable<T>): T {
+  const raw = env[variable.name] ?? variable.fallback;
+  try {
+    return variable.parse(raw);
+  } catch (error) {
+    throw new ConfigError(`${variable.name}=${JSON.stringify(raw)} is not allowed: expected ${(error as Error).message}`);
+  }
+}
+
+/** Reads and validates every ATOM_* variable; throws ConfigError on the first bad or unknown one. */
+export function loadConfig(env: NodeJS.ProcessEnv): Config {
+  const known = new Set(Object.values(VARIABLES).map((variable) => variable.name));
+  const unknown = Object.keys(env).find((name) => name.startsWith('ATOM_') && !known.has(name));
+  if (unknown) throw new ConfigError(`${unknown} is not a known variable (see docs/configuration.md)`);
+
+  const v = VARIABLES;
+  const config: Config = {
+    host: read(env, v.host),
+    port: read(env, v.port),
+    upstreams: read(env, v.upstreams),
+    workers: read(env, v.workers),
+    acceptor: read(env, v.acceptor),
+    logLevel: read(env, v.logLevel),
+    client: {
+      idleTimeoutMs: read(env, v.clientIdleTimeoutMs),
+      headerTimeoutMs: read(env, v.clientHeaderTimeoutMs),
+      maxRequests: read(env, v.clientMaxRequests),
+      maxLifetimeMs: read(env, v.clientMaxLifetimeMs),
+      maxHeaderBytes: read(env, v.maxHeaderBytes),
+      maxBodyBytes: read(env, v.maxBodyBytes),
+    },
+    upstream: {
+      connectTimeoutMs: read(env, v.upstreamConnectTimeoutMs),
+      idleTimeoutMs: read(env, v.upstreamIdleTimeoutMs),
+      responseTimeoutMs: read(env, v.responseTimeoutMs),
+      maxConnections: read(env, v.upstreamMaxConns),
+      queueMax: read(env, v.queueMax),
+      queueTimeoutMs: read(env, v.queueTimeoutMs),
+    },
+  };
+  if (config.acceptor === 'uws') {
+    const unsupported = UWS_UNSUPPORTED.find((variable) => read(env, variable) !== read({}, variable));
+    if (unsupported) {
+      throw new ConfigError(
+        `${unsupported.name}=${JSON.stringify(env[unsupported.name])} is not allowed with ATOM_ACCEPTOR=uws: ` +
+          'uWebSockets.js 20.30 cannot apply it (see docs/configuration.md); use ATOM_ACCEPTOR=node',
+      );
+    }
+  }
+  return config;
+}

@@ -1,0 +1,15 @@
+import { STATUS_CODES } from 'node:http';
+
+/** The short text body of an error the proxy answers itself, e.g. "502 Bad Gateway\n". */
+export function errorText(status: number): string {
+  return `${status} ${STATUS_CODES[status] ?? 'Error'}\n`;
+}
+
+/** A complete error response for engines that must write raw bytes (parse errors before any request object). */
+export function rawErrorResponse(status: number): string {
+  const body = errorText(status);
+  return (
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\nContent-Type: text/plain; charset=utf-8\r\n` +
+    `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`
+  );
+}

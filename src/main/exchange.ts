@@ -1,0 +1,181 @@
+import type { Link } from '../atom/link.js';
+import { CREDIT_QUANTUM_BYTES, FLOW_WINDOW_BYTES, type ToAcceptor, type ToExecutor } from '../atom/messages.js';
+import type { AtomHandle, AtomRequest, ClientResponder } from './client-side.js';
+import { errorText } from './error-text.js';
+
+/** What an exchange needs from the forwarder that owns it. */
+export interface ExchangeHost {
+  linkTo(slot: number): Link<ToExecutor>;
+  /** The exchange is over, successfully or not; `slot` is -1 if it never left the queue. */
+  finished(exchange: Exchange): void;
+  /** Logs a failure answered to (or cut from) the client. */
+  logFailure(exchange: Exchange, status: number, cause: string): void;
+  readonly maxBodyBytes: number;
+}
+
+/**
+ * The acceptor's half of one atom: relays the client's body to the executor and the executor's response to
+ * the client, with credit-based flow control both ways so memory stays bounded whatever the body sizes.
+ */
+export class Exchange implements AtomHandle {
+  /** Worker slot running the atom; -1 while it waits in the queue. */
+  slot = -1;
+  status = 0;
+  readonly startedAt = performance.now();
+  private done = false;
+  private headSent = false;
+  private bodyBytes = 0;
+  private bodyEnded = false;
+  private queuedBody: Uint8Array[] = [];
+  private requestUnacked = 0;
+  private clientPaused = false;
+  private responseCredit = 0;
+  private awaitingDrain = false;
+
+  constructor(
+    readonly id: number,
+    readonly upstream: number,
+    readonly request: AtomRequest,
+    private readonly responder: ClientResponder,
+    private readonly host: ExchangeHost,
+  ) {}
+
+  get finished(): boolean {
+    return this.done;
+  }
+
+  /** The forwarder assigned a worker: send the atom and whatever body already arrived. */
+  start(slot: number): void {
+    this.slot = slot;
+    const { request } = this;
+    const link = this.host.linkTo(slot);
+    link.send({ k: 'open', id: this.id, u: this.upstream, m: request.method, p: request.path, h: request.headers, b: request.hasBody });
+    for (const chunk of this.queuedBody) this.forwardBody(link, chunk);
+    this.queuedBody = [];
+    if (this.bodyEnded) link.send({ k: 'bodyEnd', id: this.id });
+    this.resumeClientIfCredited();
+  }
+
+  // ---- from the client engine ----
+
+  body(chunk: Uint8Array): void {
+    if (this.done) return;
+    this.bodyBytes += chunk.byteLength;
+    const limit = this.host.maxBodyBytes;
+    if (limit > 0 && this.bodyBytes > limit) {
+      this.fail(413, `request body over ATOM_MAX_BODY_BYTES (${limit})`, true);
+      return;
+    }
+    if (this.slot < 0) {
+      // Still queued: hold what already arrived and stop reading more until a worker takes the atom.
+      this.queuedBody.push(chunk);
+      this.pauseClient();
+      return;
+    }
+    this.forwardBody(this.host.linkTo(this.slot), chunk);
+  }
+
+  bodyEnd(): void {
+    if (this.done) return;
+    this.bodyEnded = true;
+    if (this.slot >= 0) this.host.linkTo(this.slot).send({ k: 'bodyEnd', id: this.id });
+  }
+
+  clientGone(): void {
+    if (this.done) return;
+    if (this.slot >= 0) this.host.linkTo(this.slot).send({ k: 'cancel', id: this.id });
+    this.host.logFailure(this, 499, 'client closed the connection before the response finished');
+    this.finish();
+  }
+
+  // ---- from the executor ----
+
+  receive(message: ToAcceptor): void {
+    if (this.done) return;
+    switch (message.k) {
+      case 'head':
+        if (!this.responder.head(message.s, message.t, message.h)) {
+          this.fail(502, 'upstream sent a response header the client side refuses', false);
+          break;
+        }
+        this.status = message.s;
+        this.headSent = true;
+        break;
+      case 'data':
+        this.relayData(message.c);
+        break;
+      case 'end':
+        this.responder.end();
+        this.finish();
+        break;
+      case 'fail':
+        this.fail(message.s, message.cause, false);
+        break;
+      case 'credit':
+        this.requestUnacked -= message.n;
+        this.resumeClientIfCredited();
+        break;
+    }
+  }
+
+  /** Ends the exchange with an error: a short text response if nothing was sent yet, else a cut connection. */
+  fail(status: number, cause: string, bodyUnread: boolean, extraHeaders: string[] = []): void {
+    if (this.done) return;
+    // Harmless when the executor already finished (it ignores unknown atoms), vital when it has not.
+    if (this.slot >= 0) this.host.linkTo(this.slot).send({ k: 'cancel', id: this.id });
+    this.host.logFailure(this, status, cause);
+    if (this.headSent) {
+      this.responder.abort();
+    } else {
+      this.status = status;
+      this.responder.reject(status, errorText(status), extraHeaders, bodyUnread || (this.request.hasBody && !this.bodyEnded));
+    }
+    this.finish();
+  }
+
+  private relayData(chunk: Uint8Array): void {
+    this.responseCredit += chunk.byteLength;
+    if (!this.responder.write(chunk)) {
+      if (!this.awaitingDrain) {
+        this.awaitingDrain = true;
+        this.responder.onDrain(this.drained);
+      }
+    } else if (!this.awaitingDrain && this.responseCredit >= CREDIT_QUANTUM_BYTES) {
+      this.sendResponseCredit();
+    }
+  }
+
+  private readonly drained = (): void => {
+    this.awaitingDrain = false;
+    this.sendResponseCredit();
+  };
+
+  private sendResponseCredit(): void {
+    if (this.done || this.responseCredit === 0) return;
+    this.host.linkTo(this.slot).send({ k: 'credit', id: this.id, n: this.responseCredit });
+    this.responseCredit = 0;
+  }
+
+  private forwardBody(link: Link<ToExecutor>, chunk: Uint8Array): void {
+    link.sendChunk({ k: 'body', id: this.id, c: chunk });
+    this.requestUnacked += chunk.byteLength;
+    if (this.requestUnacked >= FLOW_WINDOW_BYTES) this.pauseClient();
+  }
+
+  private pauseClient(): void {
+    if (this.clientPaused) return;
+    this.clientPaused = true;
+    this.responder.pauseBody();
+  }
+
+  private resumeClientIfCredited(): void {
+    if (!this.clientPaused || this.requestUnacked >= FLOW_WINDOW_BYTES / 2) return;
+    this.clientPaused = false;
+    this.responder.resumeBody();
+  }
+
+  private finish(): void {
+    this.done = true;
+    this.host.finished(this);
+  }
+}

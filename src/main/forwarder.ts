@@ -1,0 +1,134 @@
+import type { Logger } from 'pino';
+import type { Link } from '../atom/link.js';
+import type { ToAcceptor, ToExecutor } from '../atom/messages.js';
+import { chooseWorker, MUST_WAIT } from '../pool/choose-worker.js';
+import { Field, type PoolIndex } from '../pool/pool-index.js';
+import type { ExecutorSlots, SlotListener } from '../workers/executor-slots.js';
+import { AtomQueue } from './atom-queue.js';
+import { RoundRobinBalancer } from './balancer.js';
+import type { AtomHandle, AtomRequest, ClientResponder } from './client-side.js';
+import { Exchange, type ExchangeHost } from './exchange.js';
+
+export interface ForwarderPolicy {
+  upstreams: string[];
+  maxConnectionsPerUpstream: number;
+  queueMax: number;
+  queueTimeoutMs: number;
+  maxBodyBytes: number;
+}
+
+/** Tells clients that a 503 for lack of capacity is worth retrying shortly. */
+const RETRY_AFTER = ['retry-after', '1'];
+
+/**
+ * The acceptor's router. An atom's path through it: choose upstream (balancer) → choose worker (pool index)
+ * or wait in the bounded queue → send → relay the response → finish and let the next waiting atom go.
+ */
+export class Forwarder implements ExchangeHost, SlotListener {
+  private readonly exchanges = new Map<number, Exchange>();
+  private readonly queues: Array<AtomQueue<Exchange>>;
+  private readonly balancer: RoundRobinBalancer;
+  private slots: ExecutorSlots | null = null;
+  private nextId = 1;
+  private readonly debug: boolean;
+  readonly maxBodyBytes: number;
+
+  constructor(
+    private readonly policy: ForwarderPolicy,
+    private readonly index: PoolIndex,
+    private readonly log: Logger,
+  ) {
+    this.balancer = new RoundRobinBalancer(policy.upstreams.length);
+    this.queues = policy.upstreams.map(
+      () =>
+        new AtomQueue<Exchange>(policy.queueMax, policy.queueTimeoutMs, (exchange) =>
+          exchange.fail(503, 'waited ATOM_QUEUE_TIMEOUT_MS for an upstream connection', false, RETRY_AFTER),
+        ),
+    );
+    this.maxBodyBytes = policy.maxBodyBytes;
+    this.debug = log.isLevelEnabled('debug');
+  }
+
+  /** The executors must exist before the first atom; they report back into this forwarder. */
+  attach(slots: ExecutorSlots): void {
+    this.slots = slots;
+  }
+
+  get inFlight(): number {
+    return this.exchanges.size;
+  }
+
+  open(request: AtomRequest, responder: ClientResponder): AtomHandle {
+    const exchange = new Exchange(this.nextId++, this.balancer.pick(), request, responder, this);
+    this.exchanges.set(exchange.id, exchange);
+    const limit = this.maxBodyBytes;
+    if (limit > 0 && request.contentLength > limit) {
+      exchange.fail(413, `Content-Length ${request.contentLength} over ATOM_MAX_BODY_BYTES (${limit})`, true);
+      return exchange;
+    }
+    const slot = chooseWorker(this.index, exchange.upstream, this.policy.maxConnectionsPerUpstream);
+    if (slot !== MUST_WAIT) this.run(exchange, slot);
+    else if (!this.queues[exchange.upstream]!.push(exchange)) {
+      exchange.fail(503, 'upstream connections busy and ATOM_QUEUE_MAX atoms already waiting', false, RETRY_AFTER);
+    }
+    return exchange;
+  }
+
+  // ---- ExchangeHost ----
+
+  linkTo(slot: number): Link<ToExecutor> {
+    return this.slots!.linkTo(slot);
+  }
+
+  finished(exchange: Exchange): void {
+    this.exchanges.delete(exchange.id);
+    if (this.debug) {
+      this.log.debug(
+        { atom: exchange.id, method: exchange.request.method, path: exchange.request.path, status: exchange.status,
+          upstream: this.policy.upstreams[exchange.upstream], worker: exchange.slot,
+          ms: Math.round(performance.now() - exchange.startedAt) },
+        'atom done',
+      );
+    }
+    if (exchange.slot < 0) {
+      this.queues[exchange.upstream]!.remove(exchange);
+      return;
+    }
+    this.index.add(exchange.upstream, exchange.slot, Field.ASSIGNED, -1);
+    this.runWaiting(exchange.upstream);
+  }
+
+  logFailure(exchange: Exchange, status: number, cause: string): void {
+    const line = { atom: exchange.id, upstream: this.policy.upstreams[exchange.upstream], worker: exchange.slot, status, cause };
+    if (status >= 500) this.log.error(line, 'atom failed');
+    else if (status === 499) this.log.debug(line, 'client went away');
+    else this.log.warn(line, 'request rejected');
+  }
+
+  // ---- SlotListener ----
+
+  deliver(_slot: number, message: ToAcceptor): void {
+    this.exchanges.get(message.id)?.receive(message);
+  }
+
+  lost(slot: number, error: Error): void {
+    this.log.error({ worker: slot, cause: error.message }, 'worker thread lost; piscina is replacing it');
+    for (const exchange of [...this.exchanges.values()]) {
+      if (exchange.slot === slot) exchange.fail(502, `worker thread lost: ${error.message}`, false);
+    }
+  }
+
+  private run(exchange: Exchange, slot: number): void {
+    this.index.add(exchange.upstream, slot, Field.ASSIGNED, 1);
+    exchange.start(slot);
+  }
+
+  private runWaiting(upstream: number): void {
+    const queue = this.queues[upstream]!;
+    while (queue.length > 0) {
+      const slot = chooseWorker(this.index, upstream, this.policy.maxConnectionsPerUpstream);
+      if (slot === MUST_WAIT) return;
+      this.run(queue.shift()!, slot);
+    }
+  }
+}

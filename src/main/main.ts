@@ -1,0 +1,48 @@
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { startDemoOrigin, type DemoOrigin } from './demo-origin.js';
+import { createLogger } from './logger.js';
+import { startProxy } from './proxy.js';
+
+/** Entry point: validate ATOM_* variables, start the demo origin if no upstream is set, start the proxy. */
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig(process.env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`atomproxy: ${error.message}\n`);
+    process.exit(2);
+  }
+  const log = createLogger(config.logLevel);
+
+  let demo: DemoOrigin | null = null;
+  if (config.upstreams.length === 0) {
+    demo = await startDemoOrigin();
+    config.upstreams = [demo.url];
+    log.info({ demo: demo.url }, 'ATOM_UPSTREAMS is empty: proxying to the built-in demo origin; set ATOM_UPSTREAMS=http://host:port[,…] to proxy real servers');
+  }
+
+  const proxy = await startProxy(config, log);
+  log.info({ port: proxy.port, config }, `atomproxy listening on http://${config.host}:${proxy.port}`);
+
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'stopping: finishing in-flight requests');
+    void proxy
+      .close()
+      .then(() => demo?.close())
+      .then(() => {
+        log.info('stopped');
+        process.exit(0);
+      });
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+main().catch((error: Error) => {
+  process.stderr.write(`atomproxy: failed to start: ${error.message}\n`);
+  process.exit(1);
+});

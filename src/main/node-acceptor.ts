@@ -1,0 +1,155 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Logger } from 'pino';
+import type { Acceptor } from './acceptor.js';
+import type { AtomHandle, ClientResponder } from './client-side.js';
+import type { Config } from './config.js';
+import { rawErrorResponse } from './error-text.js';
+import type { Forwarder } from './forwarder.js';
+import { cleanRequestHeaders } from './request-headers.js';
+import { originForm } from './request-target.js';
+
+/** When each client connection was accepted, for ATOM_CLIENT_MAX_LIFETIME_MS. */
+const acceptedAt = new WeakMap<Socket, number>();
+
+/** Answers one request through node:http's ServerResponse. */
+class NodeResponder implements ClientResponder {
+  constructor(
+    private readonly request: IncomingMessage,
+    private readonly response: ServerResponse,
+    private readonly closeAfter: boolean,
+  ) {}
+
+  head(status: number, reason: string, headers: string[]): boolean {
+    if (this.closeAfter) headers.push('connection', 'close');
+    try {
+      this.response.writeHead(status, reason, headers);
+      return true;
+    } catch {
+      // node refuses a header the upstream sent (e.g. a control character in a value): a malformed response.
+      return false;
+    }
+  }
+
+  write(chunk: Uint8Array): boolean {
+    return this.response.write(chunk);
+  }
+
+  onDrain(callback: () => void): void {
+    this.response.once('drain', callback);
+  }
+
+  end(): void {
+    this.response.end();
+  }
+
+  reject(status: number, text: string, extraHeaders: string[], closeConnection: boolean): void {
+    const headers = ['content-type', 'text/plain; charset=utf-8', 'content-length', String(Buffer.byteLength(text)), ...extraHeaders];
+    if (closeConnection || this.closeAfter) headers.push('connection', 'close');
+    this.response.writeHead(status, headers);
+    this.response.end(text);
+  }
+
+  abort(): void {
+    this.response.destroy();
+  }
+
+  pauseBody(): void {
+    this.request.pause();
+  }
+
+  resumeBody(): void {
+    this.request.resume();
+  }
+}
+
+/**
+ * The default engine: node:http's llhttp parser, so HTTP/1.0 and 1.1, keep-alive rules, pipelining (answered
+ * in order) and 400/431/408 on malformed, oversized or slow headers all come from a complete parser.
+ */
+export class NodeAcceptor implements Acceptor {
+  private readonly server: Server;
+
+  constructor(
+    private readonly config: Config,
+    private readonly forwarder: Forwarder,
+    private readonly log: Logger,
+  ) {
+    const client = config.client;
+    this.server = createServer({
+      maxHeaderSize: client.maxHeaderBytes,
+      keepAliveTimeout: client.idleTimeoutMs,
+      headersTimeout: client.headerTimeoutMs,
+      // Body time is bounded by the upstream timeouts, not by a whole-request deadline that would cut long uploads.
+      requestTimeout: 0,
+      connectionsCheckingInterval: Math.min(1000, client.headerTimeoutMs),
+      noDelay: true,
+    });
+    this.server.maxRequestsPerSocket = client.maxRequests;
+    this.server.on('connection', (socket: Socket) => acceptedAt.set(socket, performance.now()));
+    this.server.on('request', this.onRequest);
+    this.server.on('clientError', this.onClientError);
+    this.server.on('connect', (_request: IncomingMessage, socket: Socket) => socket.end(rawErrorResponse(405)));
+  }
+
+  listen(host: string, port: number): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, host, () => {
+        this.server.off('error', reject);
+        const address = this.server.address();
+        resolve(typeof address === 'object' && address ? address.port : port);
+      });
+    });
+  }
+
+  stopAccepting(): Promise<void> {
+    return new Promise((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeIdleConnections();
+    });
+  }
+
+  async close(): Promise<void> {
+    this.server.closeAllConnections();
+  }
+
+  private readonly onRequest = (request: IncomingMessage, response: ServerResponse): void => {
+    const socket = request.socket;
+    const cleaned = cleanRequestHeaders(request.rawHeaders, {
+      address: socket.remoteAddress ?? '',
+      httpVersion: request.httpVersion === '1.0' ? '1.0' : '1.1',
+    });
+    const lifetime = this.config.client.maxLifetimeMs;
+    const closeAfter = lifetime > 0 && performance.now() - (acceptedAt.get(socket) ?? 0) >= lifetime;
+    const hasBody = cleaned.chunked || cleaned.contentLength > 0;
+    const handle: AtomHandle = this.forwarder.open(
+      {
+        method: request.method ?? 'GET',
+        path: originForm(request.url ?? '/'),
+        headers: cleaned.headers,
+        hasBody,
+        contentLength: cleaned.chunked ? -1 : cleaned.contentLength,
+      },
+      new NodeResponder(request, response, closeAfter),
+    );
+    if (hasBody) {
+      request.on('data', (chunk: Buffer) => handle.body(chunk));
+      request.on('end', () => handle.bodyEnd());
+    }
+    response.on('close', () => {
+      if (!response.writableFinished) handle.clientGone();
+    });
+  };
+
+  private readonly onClientError = (error: NodeJS.ErrnoException, socket: Socket): void => {
+    if (error.code === 'ECONNRESET' || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    const status =
+      error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+    this.log.warn({ status, cause: error.code ?? error.message, client: socket.remoteAddress }, 'client request rejected');
+    socket.end(rawErrorResponse(status));
+  };
+}

@@ -1,0 +1,87 @@
+import { connectionTokens, isHopByHop } from '../atom/hop-by-hop.js';
+
+/** What the acceptor learns from a client's header block while cleaning it for the upstream. */
+export interface CleanedRequest {
+  /** Flat list to send upstream: end-to-end headers plus the forwarding headers the proxy adds. */
+  headers: string[];
+  /** The declared Content-Length, or -1 when there is none. */
+  contentLength: number;
+  /** The request body is chunked (any Transfer-Encoding): its length is unknown until it ends. */
+  chunked: boolean;
+  /** Number of Host headers: more than one is a 400. */
+  hostCount: number;
+  /** Number of Content-Length headers: more than one is a 400 (smuggling guard for parsers that accept them). */
+  contentLengthCount: number;
+}
+
+export interface ClientFacts {
+  /** Address of the client socket, appended to X-Forwarded-For. */
+  address: string;
+  /** "1.0" or "1.1": the protocol the request arrived in, for Via. */
+  httpVersion: string;
+}
+
+/**
+ * Removes hop-by-hop headers, keeps `TE: trailers` only, drops Expect (the proxy answers 100-continue itself and
+ * undici refuses it), and adds X-Forwarded-For (appended), X-Forwarded-Proto, X-Forwarded-Host and Via.
+ * Host is kept as the client sent it. Content-Length is kept; Transfer-Encoding is dropped and the body re-framed.
+ */
+export function cleanRequestHeaders(raw: readonly string[], client: ClientFacts): CleanedRequest {
+  const nominated = connectionTokens(raw);
+  const headers: string[] = [];
+  let forwardedFor = '';
+  let via = '';
+  let host = '';
+  let contentLength = -1;
+  let chunked = false;
+  let hostCount = 0;
+  let contentLengthCount = 0;
+  let teTrailers = false;
+
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    const value = raw[i + 1]!;
+    const lower = name.toLowerCase();
+    switch (lower) {
+      case 'host':
+        hostCount++;
+        host = value;
+        headers.push(name, value);
+        continue;
+      case 'content-length':
+        contentLengthCount++;
+        contentLength = Number(value);
+        headers.push(name, value);
+        continue;
+      case 'transfer-encoding':
+        chunked = true;
+        continue;
+      case 'te':
+        if (/(^|,)\s*trailers\s*(;|,|$)/i.test(value)) teTrailers = true;
+        continue;
+      case 'expect':
+      case 'x-forwarded-proto':
+      case 'x-forwarded-host':
+        continue;
+      case 'x-forwarded-for':
+        forwardedFor = forwardedFor ? `${forwardedFor}, ${value}` : value;
+        continue;
+      case 'via':
+        via = via ? `${via}, ${value}` : value;
+        continue;
+    }
+    if (!isHopByHop(lower, nominated)) headers.push(name, value);
+  }
+
+  if (teTrailers) headers.push('te', 'trailers');
+  headers.push(
+    'x-forwarded-for',
+    forwardedFor ? `${forwardedFor}, ${client.address}` : client.address,
+    'x-forwarded-proto',
+    'http',
+  );
+  if (host) headers.push('x-forwarded-host', host);
+  const ours = `${client.httpVersion} atomproxy`;
+  headers.push('via', via ? `${via}, ${ours}` : ours);
+  return { headers, contentLength, chunked, hostCount, contentLengthCount };
+}

@@ -1,0 +1,119 @@
+import { STATUS_CODES } from 'node:http';
+import type { HttpResponse } from 'uWebSockets.js';
+import type { ClientResponder } from './client-side.js';
+
+/**
+ * Answers one request through a uWebSockets.js HttpResponse, working around 20.30's framing rules
+ * (FEASIBILITY A6/A7): uWS frames bodies itself, so the upstream's Content-Length and Date are not copied;
+ * a known length streams through tryEnd (Content-Length), an unknown one through write (chunked); bodiless
+ * responses use writeHeader('content-length') + endWithoutBody() without argument. Every call outside the
+ * request handler is corked, and nothing touches the response once uWS reports it aborted.
+ */
+export class UwsResponder implements ClientResponder {
+  /** Set by the acceptor's onAborted: the response object must not be used any more. */
+  aborted = false;
+  private completed = false;
+  private totalLength = -1;
+  private bodiless = false;
+  private pending: Uint8Array | null = null;
+  private pendingOffset = 0;
+  private drain: (() => void) | null = null;
+
+  constructor(
+    private readonly response: HttpResponse,
+    private readonly isHead: boolean,
+  ) {}
+
+  head(status: number, reason: string, headers: string[]): boolean {
+    if (this.aborted) return true;
+    this.bodiless = this.isHead || status === 204 || status === 304;
+    this.response.cork(() => {
+      this.response.writeStatus(`${status} ${reason || STATUS_CODES[status] || ''}`);
+      for (let i = 0; i < headers.length; i += 2) {
+        const lower = headers[i]!.toLowerCase();
+        if (lower === 'content-length') this.totalLength = Number(headers[i + 1]);
+        else if (lower !== 'date') this.response.writeHeader(headers[i]!, headers[i + 1]!);
+      }
+    });
+    return true;
+  }
+
+  write(chunk: Uint8Array): boolean {
+    if (this.aborted || this.completed || this.bodiless) return true;
+    let ok = true;
+    this.response.cork(() => {
+      if (this.totalLength < 0) {
+        ok = this.response.write(chunk);
+        return;
+      }
+      const offset = this.response.getWriteOffset();
+      const [written, done] = this.response.tryEnd(chunk, this.totalLength);
+      this.completed = done;
+      if (!written && !done) {
+        ok = false;
+        this.pending = chunk;
+        this.pendingOffset = offset;
+      }
+    });
+    if (!ok) this.response.onWritable(this.writable);
+    return ok;
+  }
+
+  onDrain(callback: () => void): void {
+    this.drain = callback;
+  }
+
+  end(): void {
+    if (this.aborted || this.completed) return;
+    this.completed = true;
+    this.response.cork(() => {
+      if (this.bodiless) {
+        if (this.totalLength >= 0 && this.isHead) this.response.writeHeader('content-length', String(this.totalLength));
+        this.response.endWithoutBody();
+      } else {
+        this.response.end();
+      }
+    });
+  }
+
+  reject(status: number, text: string, extraHeaders: string[], closeConnection: boolean): void {
+    if (this.aborted || this.completed) return;
+    this.completed = true;
+    this.response.cork(() => {
+      this.response.writeStatus(`${status} ${STATUS_CODES[status] ?? ''}`);
+      this.response.writeHeader('content-type', 'text/plain; charset=utf-8');
+      for (let i = 0; i < extraHeaders.length; i += 2) this.response.writeHeader(extraHeaders[i]!, extraHeaders[i + 1]!);
+      this.response.end(text, closeConnection);
+    });
+  }
+
+  abort(): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.response.close();
+  }
+
+  pauseBody(): void {
+    if (!this.aborted) this.response.pause();
+  }
+
+  resumeBody(): void {
+    if (!this.aborted) this.response.resume();
+  }
+
+  /** uWS calls this when the socket drains: resend what tryEnd could not write, then let the credit flow. */
+  private readonly writable = (offset: number): boolean => {
+    if (this.aborted) return true;
+    if (this.pending) {
+      const rest = this.pending.subarray(offset - this.pendingOffset);
+      const [written, done] = this.response.tryEnd(rest, this.totalLength);
+      this.completed = done;
+      if (!written && !done) return false;
+      this.pending = null;
+    }
+    const drain = this.drain;
+    this.drain = null;
+    drain?.();
+    return true;
+  }
+}

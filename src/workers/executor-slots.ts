@@ -1,0 +1,16 @@
+import type { Link } from '../atom/link.js';
+import type { ToAcceptor, ToExecutor } from '../atom/messages.js';
+
+/** Where atoms run: N worker threads, or the acceptor's own thread. The forwarder sees only this. */
+export interface ExecutorSlots {
+  readonly count: number;
+  /** The link to a slot's executor; may change when a worker is replaced, so look it up per send. */
+  linkTo(slot: number): Link<ToExecutor>;
+  close(): Promise<void>;
+}
+
+/** Callbacks the slots report into: executor messages, and a worker lost with its atoms. */
+export interface SlotListener {
+  deliver(slot: number, message: ToAcceptor): void;
+  lost(slot: number, error: Error): void;
+}

@@ -1,0 +1,26 @@
+import { LocalLink } from '../atom/link.js';
+import type { ToAcceptor, ToExecutor } from '../atom/messages.js';
+import type { PoolIndex } from '../pool/pool-index.js';
+import type { ExecutorSettings } from './executor-settings.js';
+import type { ExecutorSlots, SlotListener } from './executor-slots.js';
+import { Executor } from './executor.js';
+
+/** ATOM_WORKERS=0: one executor in the acceptor thread, reached without any thread hop. */
+export class InThreadSlots implements ExecutorSlots {
+  readonly count = 1;
+  private readonly executor: Executor;
+  private readonly link: LocalLink<ToExecutor>;
+
+  constructor(settings: ExecutorSettings, index: PoolIndex, listener: SlotListener) {
+    this.executor = new Executor(new LocalLink<ToAcceptor>((message) => listener.deliver(0, message)), settings, index, 0);
+    this.link = new LocalLink<ToExecutor>(this.executor.receive);
+  }
+
+  linkTo(): LocalLink<ToExecutor> {
+    return this.link;
+  }
+
+  close(): Promise<void> {
+    return this.executor.close();
+  }
+}

@@ -1,0 +1,110 @@
+import type { Dispatcher } from 'undici';
+import type { Link } from '../atom/link.js';
+import { CREDIT_QUANTUM_BYTES, FLOW_WINDOW_BYTES, type ToAcceptor, type ToExecutor } from '../atom/messages.js';
+import { RequestBody } from './request-body.js';
+import { cleanResponseHeaders } from './response-headers.js';
+import type { UpstreamConnection, UpstreamConnections } from './upstream-connections.js';
+import { statusForUpstreamError } from './upstream-errors.js';
+
+type Open = Extract<ToExecutor, { k: 'open' }>;
+
+/**
+ * One atom on one upstream connection: the undici dispatch handler that streams the response back over the
+ * link, pausing the upstream read whenever the acceptor has not yet credited FLOW_WINDOW_BYTES.
+ * Uses undici's raw-header handler interface: it keeps wire order and duplicates and skips a header parse.
+ */
+export class UpstreamCall implements Dispatcher.DispatchHandler {
+  private abort: ((reason?: Error) => void) | null = null;
+  private resume: (() => void) | null = null;
+  private unacked = 0;
+  private paused = false;
+  private cancelled = false;
+  private finished = false;
+  private bodyTaken = 0;
+  readonly body: RequestBody | null;
+  private readonly connection: UpstreamConnection;
+
+  constructor(
+    private readonly open: Open,
+    private readonly link: Link<ToAcceptor>,
+    private readonly pool: UpstreamConnections,
+    private readonly onFinished: (call: UpstreamCall) => void,
+  ) {
+    this.body = open.b ? new RequestBody(this.creditBody) : null;
+    this.connection = pool.acquire();
+  }
+
+  get id(): number {
+    return this.open.id;
+  }
+
+  start(): void {
+    const { open } = this;
+    // undici streams any async iterable body; its typings list only streams and buffers.
+    const body = this.body as unknown as Dispatcher.DispatchOptions['body'];
+    this.connection.client.dispatch({ path: open.p, method: open.m, headers: open.h, body }, this);
+  }
+
+  /** The client went away: stop the upstream request and stay silent. */
+  cancel(): void {
+    this.cancelled = true;
+    this.body?.fail(new Error('client went away'));
+    this.abort?.(new Error('client went away'));
+  }
+
+  credit(bytes: number): void {
+    this.unacked -= bytes;
+    if (this.paused && this.unacked < FLOW_WINDOW_BYTES / 2) {
+      this.paused = false;
+      this.resume?.();
+    }
+  }
+
+  onConnect(abort: (reason?: Error) => void): void {
+    this.abort = abort;
+    if (this.cancelled) abort(new Error('client went away'));
+  }
+
+  onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void, statusText: string): boolean {
+    if (statusCode < 200) return true; // 1xx interim responses are the upstream hop's business
+    this.resume = resume;
+    this.link.send({ k: 'head', id: this.id, s: statusCode, t: statusText, h: cleanResponseHeaders(rawHeaders) });
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    this.link.sendChunk({ k: 'data', id: this.id, c: chunk });
+    this.unacked += chunk.byteLength;
+    if (this.unacked < FLOW_WINDOW_BYTES) return true;
+    this.paused = true;
+    return false;
+  }
+
+  onComplete(): void {
+    if (!this.cancelled) this.link.send({ k: 'end', id: this.id });
+    this.finish();
+  }
+
+  onError(error: Error): void {
+    if (!this.cancelled) {
+      const { status, cause } = statusForUpstreamError(error);
+      this.link.send({ k: 'fail', id: this.id, s: status, cause });
+    }
+    this.body?.fail(error);
+    this.finish();
+  }
+
+  private finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.pool.release(this.connection);
+    this.onFinished(this);
+  }
+
+  private readonly creditBody = (bytes: number): void => {
+    this.bodyTaken += bytes;
+    if (this.bodyTaken < CREDIT_QUANTUM_BYTES) return;
+    this.link.send({ k: 'credit', id: this.id, n: this.bodyTaken });
+    this.bodyTaken = 0;
+  };
+}
