@@ -1,0 +1,85 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+export const MAIN = fileURLToPath(new URL('../../src/main/main.js', import.meta.url));
+
+/** A real atomproxy process, started with ATOM_* variables, listening on a random loopback port. */
+export interface ProxyProcess {
+  port: number;
+  url: string;
+  pid: number;
+  /** JSON log lines printed so far. */
+  readonly logs: Array<Record<string, unknown>>;
+  /** Resident set size now and at its peak, in bytes (from /proc). */
+  memory(): { rss: number; peak: number };
+  stop(): Promise<void>;
+}
+
+/** Starts the proxy; rejects with its stderr if it exits before saying it listens (within 10 s). */
+export async function startProxy(env: Record<string, string>): Promise<ProxyProcess> {
+  const child: ChildProcess = spawn(process.execPath, [MAIN], {
+    env: { PATH: process.env.PATH ?? '', ATOM_HOST: '127.0.0.1', ATOM_PORT: '0', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const logs: Array<Record<string, unknown>> = [];
+  let stderr = '';
+  child.stderr!.on('data', (data: Buffer) => (stderr += data.toString()));
+  const port = await new Promise<number>((resolve, reject) => {
+    let buffered = '';
+    const timer = setTimeout(() => reject(new Error(`proxy did not start within 10 s: ${stderr}`)), 10_000);
+    child.stdout!.on('data', (data: Buffer) => {
+      buffered += data.toString();
+      let newline: number;
+      while ((newline = buffered.indexOf('\n')) >= 0) {
+        const line = buffered.slice(0, newline);
+        buffered = buffered.slice(newline + 1);
+        const entry = JSON.parse(line) as Record<string, unknown>;
+        logs.push(entry);
+        if (typeof entry.port === 'number' && String(entry.msg).startsWith('atomproxy listening')) {
+          clearTimeout(timer);
+          resolve(entry.port);
+        }
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`proxy exited with ${code} before listening: ${stderr}`));
+    });
+  });
+  const pid = child.pid!;
+  return {
+    port,
+    url: `http://127.0.0.1:${port}`,
+    pid,
+    logs,
+    memory() {
+      const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+      const kib = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)![1]) * 1024;
+      return { rss: kib('VmRSS'), peak: kib('VmHWM') };
+    },
+    async stop() {
+      if (child.exitCode !== null) return;
+      const exited = once(child, 'exit');
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 8000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** Runs the proxy expecting it to refuse to start; resolves with its exit code and stderr. */
+export async function startProxyExpectingFailure(env: Record<string, string>): Promise<{ code: number; stderr: string }> {
+  const child = spawn(process.execPath, [MAIN], {
+    env: { PATH: process.env.PATH ?? '', ATOM_HOST: '127.0.0.1', ATOM_PORT: '0', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (data: Buffer) => (stderr += data.toString()));
+  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  const [code] = (await once(child, 'exit')) as [number];
+  clearTimeout(timer);
+  return { code, stderr };
+}
