@@ -59,32 +59,32 @@ export class UwsAcceptor implements Acceptor {
     request.forEach((name, value) => raw.push(name, value));
     const address = Buffer.from(response.getRemoteAddressAsText()).toString();
 
+    const cleaned = cleanRequestHeaders(raw, { address, httpVersion: '1.1' });
+    const hasBody = cleaned.chunked || cleaned.contentLength > 0;
     const responder = new UwsResponder(response, method === 'HEAD');
     let handle: AtomHandle | null = null;
+    // Both callbacks must be attached before anything answers: uWS forbids touching a finished response.
     response.onAborted(() => {
       responder.aborted = true;
       handle?.clientGone();
     });
+    if (hasBody) {
+      response.onData((chunk, isLast) => {
+        // uWS neuters the ArrayBuffer when this callback returns, so keep a copy.
+        if (chunk.byteLength > 0) handle?.body(new Uint8Array(chunk.slice(0)));
+        if (isLast) handle?.bodyEnd();
+      });
+    }
 
-    const cleaned = cleanRequestHeaders(raw, { address, httpVersion: '1.1' });
     if (cleaned.hostCount > 1 || cleaned.contentLengthCount > 1 || Number.isNaN(cleaned.contentLength)) {
       this.log.warn({ status: 400, cause: 'duplicate Host or Content-Length', client: address }, 'client request rejected');
       responder.reject(400, errorText(400), [], true);
       return;
     }
-    const hasBody = cleaned.chunked || cleaned.contentLength > 0;
-    const atom = this.forwarder.open(
+    handle = this.forwarder.open(
       { method, path, headers: cleaned.headers, hasBody, contentLength: cleaned.chunked ? -1 : cleaned.contentLength },
       responder,
     );
-    handle = atom;
-    if (hasBody) {
-      response.onData((chunk, isLast) => {
-        // uWS neuters the ArrayBuffer when this callback returns, so keep a copy.
-        if (chunk.byteLength > 0) atom.body(new Uint8Array(chunk.slice(0)));
-        if (isLast) atom.bodyEnd();
-      });
-    }
   };
 }
 

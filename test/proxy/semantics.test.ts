@@ -5,6 +5,7 @@ import { startOrigin, type TestOrigin } from '../helpers/origin.js';
 import { startProxy, type ProxyProcess } from '../helpers/proxy-process.js';
 import { RawClient, rawRequest } from '../helpers/raw-client.js';
 import { VARIANTS } from '../helpers/matrix.js';
+import { waitFor } from '../helpers/wait.js';
 
 /** Origin requests aborted by the proxy (their connection closed before we answered), by path. */
 const abortedPaths: string[] = [];
@@ -207,12 +208,4 @@ for (const variant of VARIANTS) {
       await waitFor(() => abortedPaths.length > abortedBefore, 'origin to see the upstream request cancelled');
     });
   });
-}
-
-async function waitFor(condition: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
