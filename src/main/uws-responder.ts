@@ -15,8 +15,13 @@ export class UwsResponder implements ClientResponder {
   private completed = false;
   private totalLength = -1;
   private bodiless = false;
+  /** The chunk tryEnd took only part of, and the write offset at which it started. */
   private pending: Uint8Array | null = null;
   private pendingOffset = 0;
+  /** Chunks that arrived while `pending` was still being written. */
+  private readonly waiting: Uint8Array[] = [];
+  /** end() came while data was still pending. */
+  private endPending = false;
   private drain: (() => void) | null = null;
 
   constructor(
@@ -40,23 +45,32 @@ export class UwsResponder implements ClientResponder {
 
   write(chunk: Uint8Array): boolean {
     if (this.aborted || this.completed || this.bodiless) return true;
+    if (this.totalLength < 0) {
+      // Chunked: uWS buffers whatever the socket does not take, so order is kept; false means "wait".
+      let ok = true;
+      this.response.cork(() => (ok = this.response.write(chunk)));
+      if (!ok) this.response.onWritable(this.writable);
+      return ok;
+    }
+    if (this.pending) {
+      // tryEnd has not finished the previous chunk: keep order, the flow window bounds this queue.
+      this.waiting.push(chunk);
+      return false;
+    }
     let ok = true;
-    this.response.cork(() => {
-      if (this.totalLength < 0) {
-        ok = this.response.write(chunk);
-        return;
-      }
-      const offset = this.response.getWriteOffset();
-      const [written, done] = this.response.tryEnd(chunk, this.totalLength);
-      this.completed = done;
-      if (!written && !done) {
-        ok = false;
-        this.pending = chunk;
-        this.pendingOffset = offset;
-      }
-    });
+    this.response.cork(() => (ok = this.tryEnd(chunk, this.response.getWriteOffset())));
     if (!ok) this.response.onWritable(this.writable);
     return ok;
+  }
+
+  /** Hands `chunk` to tryEnd; false when the socket took only part of it (the rest is kept as pending). */
+  private tryEnd(chunk: Uint8Array, offset: number): boolean {
+    const [written, done] = this.response.tryEnd(chunk, this.totalLength);
+    this.completed = done;
+    if (written || done) return true;
+    this.pending = chunk;
+    this.pendingOffset = offset;
+    return false;
   }
 
   onDrain(callback: () => void): void {
@@ -65,6 +79,10 @@ export class UwsResponder implements ClientResponder {
 
   end(): void {
     if (this.aborted || this.completed) return;
+    if (this.pending) {
+      this.endPending = true;
+      return;
+    }
     this.completed = true;
     this.response.cork(() => {
       if (this.bodiless) {
@@ -104,16 +122,23 @@ export class UwsResponder implements ClientResponder {
   /** uWS calls this when the socket drains: resend what tryEnd could not write, then let the credit flow. */
   private readonly writable = (offset: number): boolean => {
     if (this.aborted) return true;
-    if (this.pending) {
-      const rest = this.pending.subarray(offset - this.pendingOffset);
-      const [written, done] = this.response.tryEnd(rest, this.totalLength);
+    while (this.pending) {
+      const chunk = this.pending;
+      const start = this.pendingOffset;
+      const [written, done] = this.response.tryEnd(chunk.subarray(offset - start), this.totalLength);
       this.completed = done;
-      if (!written && !done) return false;
+      if (!written && !done) return false; // still partly unsent: uWS calls again with a newer offset
       this.pending = null;
+      const next = this.waiting.shift();
+      if (!next) break;
+      offset = this.response.getWriteOffset();
+      this.pending = next;
+      this.pendingOffset = offset;
     }
+    if (this.endPending) this.end();
     const drain = this.drain;
     this.drain = null;
     drain?.();
     return true;
-  }
+  };
 }
