@@ -9,8 +9,12 @@ import type { Forwarder } from './forwarder.js';
 import { cleanRequestHeaders } from './request-headers.js';
 import { originForm } from './request-target.js';
 
-/** When each client connection was accepted, for ATOM_CLIENT_MAX_LIFETIME_MS. */
-const acceptedAt = new WeakMap<Socket, number>();
+/** Per client connection: when it was accepted and how many requests it carried, for the client policies. */
+interface ClientConnection {
+  acceptedAt: number;
+  requests: number;
+}
+const clientConnections = new WeakMap<Socket, ClientConnection>();
 
 /** Answers one request through node:http's ServerResponse. */
 class NodeResponder implements ClientResponder {
@@ -85,8 +89,7 @@ export class NodeAcceptor implements Acceptor {
       connectionsCheckingInterval: Math.min(1000, client.headerTimeoutMs),
       noDelay: true,
     });
-    this.server.maxRequestsPerSocket = client.maxRequests;
-    this.server.on('connection', (socket: Socket) => acceptedAt.set(socket, performance.now()));
+    this.server.on('connection', (socket: Socket) => clientConnections.set(socket, { acceptedAt: performance.now(), requests: 0 }));
     this.server.on('request', this.onRequest);
     this.server.on('clientError', this.onClientError);
     this.server.on('connect', (_request: IncomingMessage, socket: Socket) => socket.end(rawErrorResponse(405)));
@@ -120,8 +123,7 @@ export class NodeAcceptor implements Acceptor {
       address: socket.remoteAddress ?? '',
       httpVersion: request.httpVersion === '1.0' ? '1.0' : '1.1',
     });
-    const lifetime = this.config.client.maxLifetimeMs;
-    const closeAfter = lifetime > 0 && performance.now() - (acceptedAt.get(socket) ?? 0) >= lifetime;
+    const closeAfter = this.isLastRequest(socket);
     const hasBody = cleaned.chunked || cleaned.contentLength > 0;
     const handle: AtomHandle = this.forwarder.open(
       {
@@ -141,6 +143,18 @@ export class NodeAcceptor implements Acceptor {
       if (!response.writableFinished) handle.clientGone();
     });
   };
+
+  /** ATOM_CLIENT_MAX_REQUESTS or ATOM_CLIENT_MAX_LIFETIME_MS reached: this response says Connection: close. */
+  private isLastRequest(socket: Socket): boolean {
+    const connection = clientConnections.get(socket);
+    if (!connection) return false;
+    const { maxRequests, maxLifetimeMs } = this.config.client;
+    connection.requests++;
+    return (
+      (maxRequests > 0 && connection.requests >= maxRequests) ||
+      (maxLifetimeMs > 0 && performance.now() - connection.acceptedAt >= maxLifetimeMs)
+    );
+  }
 
   private readonly onClientError = (error: NodeJS.ErrnoException, socket: Socket): void => {
     if (error.code === 'ECONNRESET' || !socket.writable) {

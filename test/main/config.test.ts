@@ -1,0 +1,51 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import { ConfigError, loadConfig, VARIABLES } from '../../src/main/config.js';
+import { startProxyExpectingFailure } from '../helpers/proxy-process.js';
+
+describe('configuration from ATOM_* variables', () => {
+  it('has working defaults', () => {
+    const config = loadConfig({});
+    assert.equal(config.port, 8080);
+    assert.equal(config.acceptor, 'node');
+    assert.deepEqual(config.upstreams, []);
+    assert.ok(config.workers >= 1);
+  });
+
+  it('parses upstream lists into origins', () => {
+    const config = loadConfig({ ATOM_UPSTREAMS: 'http://127.0.0.1:9001, http://localhost:9002/' });
+    assert.deepEqual(config.upstreams, ['http://127.0.0.1:9001', 'http://localhost:9002']);
+  });
+
+  const bad: Array<[Record<string, string>, RegExp]> = [
+    [{ ATOM_PORT: 'eighty' }, /^ATOM_PORT="eighty" is not allowed: expected an integer from 0 to 65535$/],
+    [{ ATOM_PORT: '70000' }, /^ATOM_PORT="70000"/],
+    [{ ATOM_WORKERS: '-1' }, /^ATOM_WORKERS="-1"/],
+    [{ ATOM_ACCEPTOR: 'nginx' }, /^ATOM_ACCEPTOR="nginx" is not allowed: expected one of node, uws$/],
+    [{ ATOM_UPSTREAMS: 'https://example.test' }, /^ATOM_UPSTREAMS="https:\/\/example.test" is not allowed/],
+    [{ ATOM_UPSTREAMS: 'http://a:1/path' }, /^ATOM_UPSTREAMS=/],
+    [{ ATOM_RESPONSE_TIMEOUT_MS: '0' }, /^ATOM_RESPONSE_TIMEOUT_MS="0"/],
+    [{ ATOM_LOG_LEVEL: 'loud' }, /^ATOM_LOG_LEVEL="loud"/],
+    [{ ATOM_WORKRES: '2' }, /^ATOM_WORKRES is not a known variable/],
+    [{ ATOM_ACCEPTOR: 'uws', ATOM_CLIENT_MAX_REQUESTS: '10' }, /^ATOM_CLIENT_MAX_REQUESTS="10" is not allowed with ATOM_ACCEPTOR=uws/],
+  ];
+  for (const [env, message] of bad) {
+    it(`refuses ${JSON.stringify(env)}`, () => {
+      assert.throws(() => loadConfig(env), (error: Error) => error instanceof ConfigError && message.test(error.message));
+    });
+  }
+
+  it('stops the process with one line naming the bad variable', async () => {
+    const { code, stderr } = await startProxyExpectingFailure({ ATOM_QUEUE_MAX: 'lots' });
+    assert.equal(code, 2);
+    assert.equal(stderr, 'atomproxy: ATOM_QUEUE_MAX="lots" is not allowed: expected an integer from 0 to 1000000\n');
+  });
+
+  it('is documented: docs/configuration.md names every variable', () => {
+    const docs = readFileSync(new URL('../../../docs/configuration.md', import.meta.url), 'utf8');
+    for (const variable of Object.values(VARIABLES)) {
+      assert.ok(docs.includes(`\`${variable.name}\``), `${variable.name} is missing from docs/configuration.md`);
+    }
+  });
+});

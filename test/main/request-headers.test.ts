@@ -1,0 +1,31 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { cleanRequestHeaders } from '../../src/main/request-headers.js';
+import { cleanResponseHeaders } from '../../src/workers/response-headers.js';
+
+const client = { address: '192.0.2.7', httpVersion: '1.0' };
+
+describe('cleaning headers', () => {
+  it('reports framing and duplicates of a request', () => {
+    const cleaned = cleanRequestHeaders(['Host', 'a', 'host', 'b', 'Content-Length', '5', 'Transfer-Encoding', 'chunked'], client);
+    assert.equal(cleaned.hostCount, 2);
+    assert.equal(cleaned.contentLength, 5);
+    assert.equal(cleaned.chunked, true);
+    assert.ok(!cleaned.headers.some((name) => name.toLowerCase() === 'transfer-encoding'));
+  });
+
+  it('says in Via which protocol the request came in', () => {
+    const { headers } = cleanRequestHeaders(['Host', 'a'], client);
+    assert.equal(headers[headers.indexOf('via') + 1], '1.0 atomproxy');
+  });
+
+  it('drops Expect and keeps only the trailers token of TE', () => {
+    const { headers } = cleanRequestHeaders(['Expect', '100-continue', 'TE', 'gzip'], client);
+    assert.ok(!headers.includes('Expect') && !headers.includes('te') && !headers.includes('TE'));
+  });
+
+  it('strips response headers that the response Connection header names, whatever their case', () => {
+    const raw = ['Connection', 'X-A, x-b', 'x-a', '1', 'X-B', '2', 'X-C', '3'].map((text) => Buffer.from(text));
+    assert.deepEqual(cleanResponseHeaders(raw), ['X-C', '3', 'via', '1.1 atomproxy']);
+  });
+});
