@@ -1,21 +1,12 @@
 import assert from 'node:assert/strict';
 import type { ServerResponse } from 'node:http';
-import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { startOrigin, startRawOrigin, type TestOrigin } from '../helpers/origin.js';
 import { startProxy, type ProxyProcess } from '../helpers/proxy-process.js';
 import { RawClient, rawRequest } from '../helpers/raw-client.js';
 import { VARIANTS } from '../helpers/matrix.js';
 import { waitFor } from '../helpers/wait.js';
-
-/** A loopback port with nothing listening on it. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+import { freePort } from '../helpers/free-port.js';
 
 function failureLogged(proxy: ProxyProcess, status: number, cause: RegExp): () => boolean {
   return () =>
@@ -52,7 +43,7 @@ for (const variant of VARIANTS) {
         else response.end('ok');
       });
       origins.push(garbage, mute, holdingOrigin);
-      refused = await proxyTo(`http://127.0.0.1:${await closedPort()}`);
+      refused = await proxyTo(`http://127.0.0.1:${await freePort()}`);
       malformed = await proxyTo(garbage.url);
       silent = await proxyTo(mute.url, { ATOM_RESPONSE_TIMEOUT_MS: '300' });
       capped = await proxyTo(holdingOrigin.url, { ATOM_UPSTREAM_MAX_CONNS: '1', ATOM_QUEUE_MAX: '1', ATOM_QUEUE_TIMEOUT_MS: '500' });
