@@ -61,7 +61,9 @@ export class UwsAcceptor implements Acceptor {
 
     const cleaned = cleanRequestHeaders(raw, { address, httpVersion: '1.1' });
     const hasBody = cleaned.chunked || cleaned.contentLength > 0;
-    const responder = new UwsResponder(response, method === 'HEAD');
+    // uWS 20.30 closes after the response exactly when the Connection value has 5 characters ("close",
+    // but also "abcde"; FEASIBILITY A2), and never says so: announce what it will do.
+    const responder = new UwsResponder(response, method === 'HEAD', request.getHeader('connection').length === 5);
     let handle: AtomHandle | null = null;
     // Both callbacks must be attached before anything answers: uWS forbids touching a finished response.
     response.onAborted(() => {

@@ -27,6 +27,8 @@ export class UwsResponder implements ClientResponder {
   constructor(
     private readonly response: HttpResponse,
     private readonly isHead: boolean,
+    /** uWS will close this connection after the response, so the response must say so (RFC 9112 §9.6). */
+    private readonly closing: boolean,
   ) {}
 
   head(status: number, reason: string, headers: string[]): boolean {
@@ -39,6 +41,7 @@ export class UwsResponder implements ClientResponder {
         if (lower === 'content-length') this.totalLength = Number(headers[i + 1]);
         else if (lower !== 'date') this.response.writeHeader(headers[i]!, headers[i + 1]!);
       }
+      if (this.closing) this.response.writeHeader('connection', 'close');
     });
     return true;
   }
@@ -101,7 +104,7 @@ export class UwsResponder implements ClientResponder {
       this.response.writeStatus(`${status} ${STATUS_CODES[status] ?? ''}`);
       this.response.writeHeader('content-type', 'text/plain; charset=utf-8');
       for (let i = 0; i < extraHeaders.length; i += 2) this.response.writeHeader(extraHeaders[i]!, extraHeaders[i + 1]!);
-      this.response.end(text, closeConnection);
+      this.response.end(text, closeConnection || this.closing);
     });
   }
 

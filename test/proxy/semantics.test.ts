@@ -97,6 +97,7 @@ for (const variant of VARIANTS) {
         client.send(`GET /close/${i} HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n`);
         const response = await client.readResponse();
         assert.equal(response.status, 200);
+        assert.equal(response.header('connection'), 'close', 'the response announces the close');
         assert.equal(await client.closesWithin(3000), true, 'client connection should close');
         client.destroy();
       }
