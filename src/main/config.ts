@@ -101,7 +101,7 @@ export const VARIABLES = {
   upstreamConnectTimeoutMs: { name: 'ATOM_UPSTREAM_CONNECT_TIMEOUT_MS', fallback: '5000', parse: integer(1, MS_MAX) },
   upstreamIdleTimeoutMs: { name: 'ATOM_UPSTREAM_IDLE_TIMEOUT_MS', fallback: '4000', parse: integer(1, MS_MAX) },
   responseTimeoutMs: { name: 'ATOM_RESPONSE_TIMEOUT_MS', fallback: '60000', parse: integer(1, MS_MAX) },
-  upstreamMaxConns: { name: 'ATOM_UPSTREAM_MAX_CONNS', fallback: '64', parse: integer(1, 100000) },
+  upstreamMaxConns: { name: 'ATOM_UPSTREAM_MAX_CONNS', fallback: '64', parse: integer(0, 100000) },
   queueMax: { name: 'ATOM_QUEUE_MAX', fallback: '1024', parse: integer(0, 1000000) },
   queueTimeoutMs: { name: 'ATOM_QUEUE_TIMEOUT_MS', fallback: '10000', parse: integer(1, MS_MAX) },
 } satisfies Record<string, Variable<unknown>>;
@@ -118,8 +118,9 @@ const UWS_UNSUPPORTED = [
   VARIABLES.maxHeaderBytes,
 ];
 
+/** An empty variable counts as unset, as container environments often pass them. */
 function read<T>(env: NodeJS.ProcessEnv, variable: Variable<T>): T {
-  const raw = env[variable.name] ?? variable.fallback;
+  const raw = env[variable.name] || variable.fallback;
   try {
     return variable.parse(raw);
   } catch (error) {

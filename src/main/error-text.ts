@@ -5,11 +5,14 @@ export function errorText(status: number): string {
   return `${status} ${STATUS_CODES[status] ?? 'Error'}\n`;
 }
 
-/** A complete error response for engines that must write raw bytes (parse errors before any request object). */
-export function rawErrorResponse(status: number): string {
+/**
+ * A complete error response for engines that must write raw bytes (parse errors before any request object).
+ * `extraHeaderLines` are whole CRLF-terminated lines.
+ */
+export function rawErrorResponse(status: number, extraHeaderLines = ''): string {
   const body = errorText(status);
   return (
-    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\nContent-Type: text/plain; charset=utf-8\r\n` +
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\nContent-Type: text/plain; charset=utf-8\r\n${extraHeaderLines}` +
     `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`
   );
 }

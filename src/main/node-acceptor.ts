@@ -4,9 +4,9 @@ import type { Logger } from 'pino';
 import type { Acceptor } from './acceptor.js';
 import type { AtomHandle, ClientResponder } from './client-side.js';
 import type { Config } from './config.js';
-import { rawErrorResponse } from './error-text.js';
+import { errorText, rawErrorResponse } from './error-text.js';
 import type { Forwarder } from './forwarder.js';
-import { cleanRequestHeaders } from './request-headers.js';
+import { cleanRequestHeaders, invalidRequestReason } from './request-headers.js';
 import { originForm } from './request-target.js';
 
 /** Per client connection: when it was accepted and how many requests it carried, for the client policies. */
@@ -92,7 +92,10 @@ export class NodeAcceptor implements Acceptor {
     this.server.on('connection', (socket: Socket) => clientConnections.set(socket, { acceptedAt: performance.now(), requests: 0 }));
     this.server.on('request', this.onRequest);
     this.server.on('clientError', this.onClientError);
-    this.server.on('connect', (_request: IncomingMessage, socket: Socket) => socket.end(rawErrorResponse(405)));
+    this.server.on('connect', (request: IncomingMessage, socket: Socket) => {
+      this.log.warn({ status: 405, cause: `CONNECT ${request.url}: tunnelling is not supported`, client: socket.remoteAddress }, 'client request rejected');
+      socket.end(rawErrorResponse(405, 'Allow: GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS\r\n'));
+    });
   }
 
   listen(host: string, port: number): Promise<number> {
@@ -124,6 +127,12 @@ export class NodeAcceptor implements Acceptor {
       httpVersion: request.httpVersion === '1.0' ? '1.0' : '1.1',
     });
     const closeAfter = this.isLastRequest(socket);
+    const invalid = invalidRequestReason(cleaned);
+    if (invalid) {
+      this.log.warn({ status: 400, cause: invalid, client: socket.remoteAddress }, 'client request rejected');
+      new NodeResponder(request, response, closeAfter).reject(400, errorText(400), [], true);
+      return;
+    }
     const hasBody = cleaned.chunked || cleaned.contentLength > 0;
     const handle: AtomHandle = this.forwarder.open(
       {

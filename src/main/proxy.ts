@@ -61,6 +61,7 @@ export async function startProxy(config: Config, log: Logger): Promise<RunningPr
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
       await acceptor.close();
+      log.info({ upstreams, pool: index.snapshot() }, 'upstream pool counters at shutdown');
       await slots.close();
     },
   };

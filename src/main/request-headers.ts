@@ -21,6 +21,14 @@ export interface ClientFacts {
   httpVersion: string;
 }
 
+/** Why a cleaned request must be refused with 400, or null: ambiguous framing or routing invites smuggling. */
+export function invalidRequestReason(cleaned: CleanedRequest): string | null {
+  if (cleaned.hostCount > 1) return 'more than one Host header';
+  if (cleaned.contentLengthCount > 1) return 'more than one Content-Length header';
+  if (Number.isNaN(cleaned.contentLength)) return 'invalid Content-Length';
+  return null;
+}
+
 /**
  * Removes hop-by-hop headers, keeps `TE: trailers` only, drops Expect (the proxy answers 100-continue itself and
  * undici refuses it), and adds X-Forwarded-For (appended), X-Forwarded-Proto, X-Forwarded-Host and Via.

@@ -4,7 +4,7 @@ import type { Acceptor } from './acceptor.js';
 import type { AtomHandle } from './client-side.js';
 import { errorText } from './error-text.js';
 import type { Forwarder } from './forwarder.js';
-import { cleanRequestHeaders } from './request-headers.js';
+import { cleanRequestHeaders, invalidRequestReason } from './request-headers.js';
 import { loadNativeUws, type UwsModule } from './uws-loader.js';
 import { UwsResponder } from './uws-responder.js';
 
@@ -78,8 +78,9 @@ export class UwsAcceptor implements Acceptor {
       });
     }
 
-    if (cleaned.hostCount > 1 || cleaned.contentLengthCount > 1 || Number.isNaN(cleaned.contentLength)) {
-      this.log.warn({ status: 400, cause: 'duplicate Host or Content-Length', client: address }, 'client request rejected');
+    const invalid = invalidRequestReason(cleaned);
+    if (invalid) {
+      this.log.warn({ status: 400, cause: invalid, client: address }, 'client request rejected');
       responder.reject(400, errorText(400), [], true);
       return;
     }

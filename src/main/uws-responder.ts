@@ -4,7 +4,8 @@ import type { ClientResponder } from './client-side.js';
 
 /**
  * Answers one request through a uWebSockets.js HttpResponse, working around 20.30's framing rules
- * (FEASIBILITY A6/A7): uWS frames bodies itself, so the upstream's Content-Length and Date are not copied;
+ * (FEASIBILITY A6/A7): uWS frames bodies itself and adds Date and uWebSockets headers, so the upstream's
+ * Content-Length, Date and uWebSockets are not copied;
  * a known length streams through tryEnd (Content-Length), an unknown one through write (chunked); bodiless
  * responses use writeHeader('content-length') + endWithoutBody() without argument. Every call outside the
  * request handler is corked, and nothing touches the response once uWS reports it aborted.
@@ -39,7 +40,7 @@ export class UwsResponder implements ClientResponder {
       for (let i = 0; i < headers.length; i += 2) {
         const lower = headers[i]!.toLowerCase();
         if (lower === 'content-length') this.totalLength = Number(headers[i + 1]);
-        else if (lower !== 'date') this.response.writeHeader(headers[i]!, headers[i + 1]!);
+        else if (lower !== 'date' && lower !== 'uwebsockets') this.response.writeHeader(headers[i]!, headers[i + 1]!);
       }
       if (this.closing) this.response.writeHeader('connection', 'close');
     });

@@ -59,7 +59,7 @@ export class PoolIndex {
     }
   }
 
-  /** All counters as plain numbers, for logs and the admin view. */
+  /** All counters as plain numbers, [upstream][slot], for the log line at shutdown. */
   snapshot(): Array<Array<Record<FieldName, number>>> {
     const names = Object.keys(Field) as FieldName[];
     return Array.from({ length: this.upstreamCount }, (_, upstream) =>

@@ -18,6 +18,12 @@ describe('configuration from ATOM_* variables', () => {
     assert.deepEqual(config.upstreams, ['http://127.0.0.1:9001', 'http://localhost:9002']);
   });
 
+  it('treats an empty variable as unset and ATOM_UPSTREAM_MAX_CONNS=0 as no cap', () => {
+    const config = loadConfig({ ATOM_PORT: '', ATOM_UPSTREAM_MAX_CONNS: '0' });
+    assert.equal(config.port, 8080);
+    assert.equal(config.upstream.maxConnections, 0);
+  });
+
   const bad: Array<[Record<string, string>, RegExp]> = [
     [{ ATOM_PORT: 'eighty' }, /^ATOM_PORT="eighty" is not allowed: expected an integer from 0 to 65535$/],
     [{ ATOM_PORT: '70000' }, /^ATOM_PORT="70000"/],

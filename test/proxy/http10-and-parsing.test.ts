@@ -104,6 +104,12 @@ for (const variant of NODE_VARIANTS) {
       await waitFor(() => proxy.logs.some((line) => line.status === 431), 'a log line naming the 431');
     });
 
+    it('answers CONNECT with 405 and an Allow header: tunnelling is not supported', async () => {
+      const response = await rawRequest(proxy.port, 'CONNECT example.test:443 HTTP/1.1\r\nHost: example.test:443\r\n\r\n');
+      assert.equal(response.status, 405);
+      assert.match(response.header('allow') ?? '', /GET/);
+    });
+
     it('answers a request with both Content-Length and Transfer-Encoding with 400', async () => {
       const response = await rawRequest(
         proxy.port,

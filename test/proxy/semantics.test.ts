@@ -199,6 +199,14 @@ for (const variant of VARIANTS) {
       client.destroy();
     });
 
+    it('answers 400 to a request with two Host headers instead of guessing which one routes it', async () => {
+      const seen = origin.requests.length;
+      const response = await rawRequest(proxy.port, 'GET /two-hosts HTTP/1.1\r\nHost: a.test\r\nHost: b.test\r\n\r\n');
+      assert.equal(response.status, 400);
+      assert.equal(response.body.toString(), '400 Bad Request\n');
+      assert.equal(origin.requests.length, seen, 'nothing reached the upstream');
+    });
+
     it('cancels the upstream request when the client goes away', async () => {
       const seenBefore = origin.requests.length;
       const abortedBefore = abortedPaths.length;
