@@ -98,8 +98,8 @@ async function main(): Promise<void> {
   }
   const table = report(samples);
   console.log(table);
-  mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
-  const file = new URL(`./results/modes-${new Date().toISOString().slice(0, 19).replace(/:/g, '-')}.json`, import.meta.url);
+  mkdirSync(new URL('../../bench/results/', import.meta.url), { recursive: true });
+  const file = new URL(`../../bench/results/modes-${new Date().toISOString().slice(0, 19).replace(/:/g, '-')}.json`, import.meta.url);
   const cpuModel = spawnSync('sh', ['-c', "grep -m1 'model name' /proc/cpuinfo | cut -d: -f2"], { encoding: 'utf8' }).stdout.trim();
   writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), node: process.version, cpu: cpuModel, cores: availableParallelism(), pinned, reps: REPS, seconds: SECONDS, samples }, null, 2));
   console.error(`# raw samples: ${file.pathname}`);

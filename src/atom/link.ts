@@ -7,24 +7,42 @@ export interface Link<M> {
   sendChunk(message: M & { c: Uint8Array }): void;
 }
 
-/**
- * Batches every message of one event-loop turn into a single postMessage (FEASIBILITY B2: batching halves the
- * per-request hand-off cost). Chunks are copied into their own ArrayBuffer and transferred, because cloning a
- * Buffer that views a larger pooled slab would copy the whole slab.
- */
-export class PortLink<M> implements Link<M> {
+/** Collects the messages of one turn and hands them over as one batch when `schedule` fires. */
+abstract class BatchingLink<M> implements Link<M> {
   private batch: M[] = [];
-  private transfers: ArrayBuffer[] = [];
   private scheduled = false;
 
-  constructor(private readonly port: MessagePort) {}
+  abstract sendChunk(message: M & { c: Uint8Array }): void;
+  /** Arranges for `flush` to run once, later. */
+  protected abstract schedule(flush: () => void): void;
+  protected abstract deliver(batch: M[]): void;
 
   send(message: M): void {
     this.batch.push(message);
     if (!this.scheduled) {
       this.scheduled = true;
-      setImmediate(this.flush);
+      this.schedule(this.flush);
     }
+  }
+
+  private readonly flush = (): void => {
+    const batch = this.batch;
+    this.batch = [];
+    this.scheduled = false;
+    this.deliver(batch);
+  };
+}
+
+/**
+ * Batches every message of one event-loop turn into a single postMessage (FEASIBILITY B2: batching halves the
+ * per-request hand-off cost). Chunks are copied into their own ArrayBuffer and transferred, because cloning a
+ * Buffer that views a larger pooled slab would copy the whole slab.
+ */
+export class PortLink<M> extends BatchingLink<M> {
+  private transfers: ArrayBuffer[] = [];
+
+  constructor(private readonly port: MessagePort) {
+    super();
   }
 
   sendChunk(message: M & { c: Uint8Array }): void {
@@ -34,14 +52,15 @@ export class PortLink<M> implements Link<M> {
     this.send(message);
   }
 
-  private readonly flush = (): void => {
-    const batch = this.batch;
+  protected schedule(flush: () => void): void {
+    setImmediate(flush);
+  }
+
+  protected deliver(batch: M[]): void {
     const transfers = this.transfers;
-    this.batch = [];
     this.transfers = [];
-    this.scheduled = false;
     this.port.postMessage(batch, transfers);
-  };
+  }
 }
 
 /** Delivers batches that arrive on `port` one message at a time. */
@@ -55,28 +74,20 @@ export function receiveBatches<M>(port: MessagePort, deliver: (message: M) => vo
  * The in-thread link (ATOM_WORKERS=0): same ordering and asynchrony as PortLink, so neither side can be
  * re-entered from inside its own send, but no copy and no thread hop.
  */
-export class LocalLink<M> implements Link<M> {
-  private batch: M[] = [];
-  private scheduled = false;
-
-  constructor(private readonly deliver: (message: M) => void) {}
-
-  send(message: M): void {
-    this.batch.push(message);
-    if (!this.scheduled) {
-      this.scheduled = true;
-      queueMicrotask(this.flush);
-    }
+export class LocalLink<M> extends BatchingLink<M> {
+  constructor(private readonly receiver: (message: M) => void) {
+    super();
   }
 
   sendChunk(message: M & { c: Uint8Array }): void {
     this.send(message);
   }
 
-  private readonly flush = (): void => {
-    const batch = this.batch;
-    this.batch = [];
-    this.scheduled = false;
-    for (const message of batch) this.deliver(message);
-  };
+  protected schedule(flush: () => void): void {
+    queueMicrotask(flush);
+  }
+
+  protected deliver(batch: M[]): void {
+    for (const message of batch) this.receiver(message);
+  }
 }

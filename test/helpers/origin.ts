@@ -12,18 +12,31 @@ export interface TestOrigin {
   close(): Promise<void>;
 }
 
-function address(server: Server | NetServer): number {
+/** Listens on a random loopback port, counting accepted connections; close() also drops open ones. */
+async function serve(server: Server | NetServer, requests: IncomingMessage[]): Promise<TestOrigin> {
+  const sockets = new Set<Socket>();
+  let connections = 0;
+  server.on('connection', (socket: Socket) => {
+    connections++;
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const bound = server.address();
   if (!bound || typeof bound === 'string') throw new Error('origin not listening');
-  return bound.port;
-}
-
-function closer(server: Server | NetServer, sockets: Set<Socket>): () => Promise<void> {
-  return () =>
-    new Promise((resolve) => {
-      for (const socket of sockets) socket.destroy();
-      server.close(() => resolve());
-    });
+  return {
+    url: `http://127.0.0.1:${bound.port}`,
+    port: bound.port,
+    get connections() {
+      return connections;
+    },
+    requests,
+    close: () =>
+      new Promise((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
 }
 
 /** An HTTP origin on 127.0.0.1 running `handler` (default: 200 "ok"). */
@@ -31,51 +44,19 @@ export async function startOrigin(
   handler: (request: IncomingMessage, response: ServerResponse) => void = (_request, response) => response.end('ok'),
 ): Promise<TestOrigin> {
   const requests: IncomingMessage[] = [];
-  const sockets = new Set<Socket>();
-  let connections = 0;
   const server = createServer((request, response) => {
     requests.push(request);
     handler(request, response);
   });
   server.keepAliveTimeout = 60_000;
-  server.on('connection', (socket: Socket) => {
-    connections++;
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = address(server);
-  return {
-    url: `http://127.0.0.1:${port}`,
-    port,
-    get connections() {
-      return connections;
-    },
-    requests,
-    close: closer(server, sockets),
-  };
+  return serve(server, requests);
 }
 
 /** A TCP origin that answers every connection with `onData` (for malformed or silent upstreams). */
 export async function startRawOrigin(onData: (socket: Socket, data: Buffer) => void): Promise<TestOrigin> {
-  const sockets = new Set<Socket>();
-  let connections = 0;
   const server = createNetServer((socket) => {
-    connections++;
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
     socket.on('data', (data) => onData(socket, data));
     socket.on('error', () => socket.destroy());
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = address(server);
-  return {
-    url: `http://127.0.0.1:${port}`,
-    port,
-    get connections() {
-      return connections;
-    },
-    requests: [],
-    close: closer(server, sockets),
-  };
+  return serve(server, []);
 }

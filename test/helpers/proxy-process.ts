@@ -28,7 +28,10 @@ export async function startProxy(env: Record<string, string>): Promise<ProxyProc
   child.stderr!.on('data', (data: Buffer) => (stderr += data.toString()));
   const port = await new Promise<number>((resolve, reject) => {
     let buffered = '';
-    const timer = setTimeout(() => reject(new Error(`proxy did not start within 10 s: ${stderr}`)), 10_000);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL'); // never leave a half-started proxy behind
+      reject(new Error(`proxy did not start within 10 s: ${stderr}`));
+    }, 10_000);
     child.stdout!.on('data', (data: Buffer) => {
       buffered += data.toString();
       let newline: number;
