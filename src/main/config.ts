@@ -29,6 +29,8 @@ export interface Config {
     maxConnections: number;
     queueMax: number;
     queueTimeoutMs: number;
+    maxFails: number;
+    failTimeoutMs: number;
   };
 }
 
@@ -104,6 +106,8 @@ export const VARIABLES = {
   upstreamMaxConns: { name: 'ATOM_UPSTREAM_MAX_CONNS', fallback: '64', parse: integer(0, 100000) },
   queueMax: { name: 'ATOM_QUEUE_MAX', fallback: '1024', parse: integer(0, 1000000) },
   queueTimeoutMs: { name: 'ATOM_QUEUE_TIMEOUT_MS', fallback: '10000', parse: integer(1, MS_MAX) },
+  upstreamMaxFails: { name: 'ATOM_UPSTREAM_MAX_FAILS', fallback: '1', parse: integer(0, 1000) },
+  upstreamFailTimeoutMs: { name: 'ATOM_UPSTREAM_FAIL_TIMEOUT_MS', fallback: '10000', parse: integer(1, MS_MAX) },
 } satisfies Record<string, Variable<unknown>>;
 
 /**
@@ -157,6 +161,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       maxConnections: read(env, v.upstreamMaxConns),
       queueMax: read(env, v.queueMax),
       queueTimeoutMs: read(env, v.queueTimeoutMs),
+      maxFails: read(env, v.upstreamMaxFails),
+      failTimeoutMs: read(env, v.upstreamFailTimeoutMs),
     },
   };
   if (config.acceptor === 'uws') {

@@ -3,6 +3,7 @@ import type { Link } from '../atom/link.js';
 import type { ToAcceptor, ToExecutor } from '../atom/messages.js';
 import { chooseWorker, MUST_WAIT } from '../pool/choose-worker.js';
 import { Field, type PoolIndex } from '../pool/pool-index.js';
+import { UpstreamHealth } from '../pool/upstream-health.js';
 import type { ExecutorSlots, SlotListener } from '../workers/executor-slots.js';
 import { AtomQueue } from './atom-queue.js';
 import { RoundRobinBalancer } from './balancer.js';
@@ -15,6 +16,9 @@ export interface ForwarderPolicy {
   queueMax: number;
   queueTimeoutMs: number;
   maxBodyBytes: number;
+  /** Connection failures in a row that take an upstream out of rotation (0: never). */
+  maxFails: number;
+  failTimeoutMs: number;
 }
 
 /** Tells clients that a 503 for lack of capacity is worth retrying shortly. */
@@ -38,7 +42,10 @@ export class Forwarder implements ExchangeHost, SlotListener {
     private readonly index: PoolIndex,
     private readonly log: Logger,
   ) {
-    this.balancer = new RoundRobinBalancer(policy.upstreams.length);
+    const health = new UpstreamHealth(index, policy.maxFails, policy.failTimeoutMs, (upstream, failures) =>
+      log.warn({ upstream: policy.upstreams[upstream], failures, forMs: policy.failTimeoutMs }, 'upstream marked down'),
+    );
+    this.balancer = new RoundRobinBalancer(policy.upstreams.length, health.isAvailable);
     this.queues = policy.upstreams.map(
       () =>
         new AtomQueue<Exchange>(policy.queueMax, policy.queueTimeoutMs, (exchange) =>

@@ -27,6 +27,8 @@ export async function startProxy(config: Config, log: Logger): Promise<RunningPr
       queueMax: config.upstream.queueMax,
       queueTimeoutMs: config.upstream.queueTimeoutMs,
       maxBodyBytes: config.client.maxBodyBytes,
+      maxFails: config.upstream.maxFails,
+      failTimeoutMs: config.upstream.failTimeoutMs,
     },
     index,
     log,

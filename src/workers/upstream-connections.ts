@@ -1,5 +1,5 @@
 import { Client } from 'undici';
-import { Field, type PoolIndex } from '../pool/pool-index.js';
+import { Field, Health, type PoolIndex } from '../pool/pool-index.js';
 import type { ExecutorSettings } from './executor-settings.js';
 
 /**
@@ -69,7 +69,9 @@ export class UpstreamConnections {
       connection.connected = true;
       this.count(Field.CONNECTED, 1);
       this.count(Field.OPENED, 1);
+      this.index.setHealth(this.upstream, Health.CONNECT_FAILURES, 0);
     });
+    client.on('connectionError', () => this.index.addHealth(this.upstream, Health.CONNECT_FAILURES, 1));
     client.on('disconnect', () => {
       if (!connection.connected) return;
       connection.connected = false;
