@@ -83,9 +83,9 @@ export class Exchange implements AtomHandle {
 
   clientGone(): void {
     if (this.done) return;
-    if (this.slot >= 0) this.host.linkTo(this.slot).send({ k: 'cancel', id: this.id });
-    this.host.logFailure(this, 499, 'client closed the connection before the response finished');
     this.finish();
+    this.cancelUpstream();
+    this.host.logFailure(this, 499, 'client closed the connection before the response finished');
   }
 
   // ---- from the executor ----
@@ -105,8 +105,11 @@ export class Exchange implements AtomHandle {
         this.relayData(message.c);
         break;
       case 'end':
-        this.responder.end();
         this.finish();
+        // The upstream answered without reading the whole body: let the engine read and discard the rest,
+        // or the client would stall on a full window until its idle timeout.
+        if (this.clientPaused && !this.bodyEnded) this.responder.resumeBody();
+        this.responder.end();
         break;
       case 'fail':
         this.fail(message.s, message.cause, false);
@@ -121,16 +124,18 @@ export class Exchange implements AtomHandle {
   /** Ends the exchange with an error: a short text response if nothing was sent yet, else a cut connection. */
   fail(status: number, cause: string, bodyUnread: boolean, extraHeaders: string[] = []): void {
     if (this.done) return;
-    // Harmless when the executor already finished (it ignores unknown atoms), vital when it has not.
-    if (this.slot >= 0) this.host.linkTo(this.slot).send({ k: 'cancel', id: this.id });
-    this.host.logFailure(this, status, cause);
-    if (this.headSent) {
-      this.responder.abort();
-    } else {
-      this.status = status;
-      this.responder.reject(status, errorText(status), extraHeaders, bodyUnread || (this.request.hasBody && !this.bodyEnded));
-    }
+    // Finished first: cutting a uWS response runs its onAborted (→ clientGone) synchronously.
+    this.status = status;
     this.finish();
+    this.cancelUpstream();
+    this.host.logFailure(this, status, cause);
+    if (this.headSent) this.responder.abort();
+    else this.responder.reject(status, errorText(status), extraHeaders, bodyUnread || (this.request.hasBody && !this.bodyEnded));
+  }
+
+  /** Harmless when the executor already finished the atom (it ignores unknown ids), vital when it has not. */
+  private cancelUpstream(): void {
+    if (this.slot >= 0) this.host.linkTo(this.slot).send({ k: 'cancel', id: this.id });
   }
 
   private relayData(chunk: Uint8Array): void {
@@ -174,6 +179,7 @@ export class Exchange implements AtomHandle {
     this.responder.resumeBody();
   }
 
+  /** Marks the exchange over before anything else runs, so no re-entrant path can finish it twice. */
   private finish(): void {
     this.done = true;
     this.host.finished(this);

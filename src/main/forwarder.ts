@@ -8,6 +8,7 @@ import type { ExecutorSlots, SlotListener } from '../workers/executor-slots.js';
 import { AtomQueue } from './atom-queue.js';
 import { RoundRobinBalancer } from './balancer.js';
 import type { AtomHandle, AtomRequest, ClientResponder } from './client-side.js';
+import { errorText } from './error-text.js';
 import { Exchange, type ExchangeHost } from './exchange.js';
 
 export interface ForwarderPolicy {
@@ -20,6 +21,9 @@ export interface ForwarderPolicy {
   maxFails: number;
   failTimeoutMs: number;
 }
+
+/** The handle for a request answered before it became an atom: its body, if any, is discarded. */
+const IGNORED_BODY: AtomHandle = { body() {}, bodyEnd() {}, clientGone() {} };
 
 /** Tells clients that a 503 for lack of capacity is worth retrying shortly. */
 const RETRY_AFTER = ['retry-after', '1'];
@@ -66,6 +70,7 @@ export class Forwarder implements ExchangeHost, SlotListener {
   }
 
   open(request: AtomRequest, responder: ClientResponder): AtomHandle {
+    if (request.path === '*') return this.answerAsterisk(request, responder);
     const exchange = new Exchange(this.nextId++, this.balancer.pick(), request, responder, this);
     this.exchanges.set(exchange.id, exchange);
     const limit = this.maxBodyBytes;
@@ -79,6 +84,21 @@ export class Forwarder implements ExchangeHost, SlotListener {
       exchange.fail(503, 'upstream connections busy and ATOM_QUEUE_MAX atoms already waiting', false, RETRY_AFTER);
     }
     return exchange;
+  }
+
+  /**
+   * `OPTIONS *` asks about the server itself, and the proxy is the server its client talks to: answer it here
+   * (undici cannot send a `*` target). Any other method with `*` is malformed.
+   */
+  private answerAsterisk(request: AtomRequest, responder: ClientResponder): AtomHandle {
+    const allow = ['allow', 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS'];
+    if (request.method === 'OPTIONS') {
+      responder.reject(200, '', allow, request.hasBody);
+    } else {
+      this.log.warn({ status: 400, cause: `${request.method} * is not a valid request` }, 'client request rejected');
+      responder.reject(400, errorText(400), [], true);
+    }
+    return IGNORED_BODY;
   }
 
   // ---- ExchangeHost ----
@@ -120,9 +140,9 @@ export class Forwarder implements ExchangeHost, SlotListener {
 
   lost(slot: number, error: Error): void {
     this.log.error({ worker: slot, cause: error.message }, 'worker thread lost; piscina is replacing it');
-    for (const exchange of [...this.exchanges.values()]) {
-      if (exchange.slot === slot) exchange.fail(502, `worker thread lost: ${error.message}`, false);
-    }
+    // Collect first: failing one lets queued atoms start, and those must not be mistaken for victims.
+    const victims = [...this.exchanges.values()].filter((exchange) => exchange.slot === slot);
+    for (const exchange of victims) exchange.fail(502, `worker thread lost: ${error.message}`, false);
   }
 
   private run(exchange: Exchange, slot: number): void {

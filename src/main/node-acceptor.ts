@@ -7,7 +7,7 @@ import type { Config } from './config.js';
 import { errorText, rawErrorResponse } from './error-text.js';
 import type { Forwarder } from './forwarder.js';
 import { cleanRequestHeaders, invalidRequestReason } from './request-headers.js';
-import { originForm } from './request-target.js';
+import { parseTarget } from './request-target.js';
 
 /** Per client connection: when it was accepted and how many requests it carried, for the client policies. */
 interface ClientConnection {
@@ -109,11 +109,10 @@ export class NodeAcceptor implements Acceptor {
     });
   }
 
-  stopAccepting(): Promise<void> {
-    return new Promise((resolve) => {
-      this.server.close(() => resolve());
-      this.server.closeIdleConnections();
-    });
+  /** Closes the listener and the idle keep-alive connections; busy ones are closed by close() after the drain. */
+  async stopAccepting(): Promise<void> {
+    this.server.close();
+    this.server.closeIdleConnections();
   }
 
   async close(): Promise<void> {
@@ -122,9 +121,11 @@ export class NodeAcceptor implements Acceptor {
 
   private readonly onRequest = (request: IncomingMessage, response: ServerResponse): void => {
     const socket = request.socket;
+    const target = parseTarget(request.url ?? '/');
     const cleaned = cleanRequestHeaders(request.rawHeaders, {
       address: socket.remoteAddress ?? '',
       httpVersion: request.httpVersion === '1.0' ? '1.0' : '1.1',
+      authority: target.authority,
     });
     const closeAfter = this.isLastRequest(socket);
     const invalid = invalidRequestReason(cleaned);
@@ -137,7 +138,7 @@ export class NodeAcceptor implements Acceptor {
     const handle: AtomHandle = this.forwarder.open(
       {
         method: request.method ?? 'GET',
-        path: originForm(request.url ?? '/'),
+        path: target.path,
         headers: cleaned.headers,
         hasBody,
         contentLength: cleaned.chunked ? -1 : cleaned.contentLength,
@@ -166,13 +167,18 @@ export class NodeAcceptor implements Acceptor {
   }
 
   private readonly onClientError = (error: NodeJS.ErrnoException, socket: Socket): void => {
-    if (error.code === 'ECONNRESET' || !socket.writable) {
+    const status =
+      error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+    const cause = error.code ?? error.message;
+    // A response to an earlier pipelined request is still on this connection: raw error bytes would land
+    // inside it, so the only clean answer is to close.
+    const responding = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
+    if (error.code === 'ECONNRESET' || !socket.writable || responding) {
+      if (responding) this.log.warn({ status, cause, client: socket.remoteAddress }, 'client request rejected mid-pipeline; closing');
       socket.destroy();
       return;
     }
-    const status =
-      error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
-    this.log.warn({ status, cause: error.code ?? error.message, client: socket.remoteAddress }, 'client request rejected');
+    this.log.warn({ status, cause, client: socket.remoteAddress }, 'client request rejected');
     socket.end(rawErrorResponse(status));
   };
 }

@@ -19,6 +19,8 @@ export interface ClientFacts {
   address: string;
   /** "1.0" or "1.1": the protocol the request arrived in, for Via. */
   httpVersion: string;
+  /** The authority of an absolute-form target: it replaces the Host header. */
+  authority: string | null;
 }
 
 /** Why a cleaned request must be refused with 400, or null: ambiguous framing or routing invites smuggling. */
@@ -31,13 +33,16 @@ export function invalidRequestReason(cleaned: CleanedRequest): string | null {
 
 /**
  * Removes hop-by-hop headers, keeps `TE: trailers` only, drops Expect (the proxy answers 100-continue itself and
- * undici refuses it), and adds X-Forwarded-For (appended), X-Forwarded-Proto, X-Forwarded-Host and Via.
- * Host is kept as the client sent it. Content-Length is kept; Transfer-Encoding is dropped and the body re-framed.
+ * undici refuses it), and adds X-Forwarded-For (appended), X-Forwarded-Proto, X-Forwarded-Host and Via. A
+ * Forwarded header the client sent gets our element appended, so its last element is always true.
+ * Host is kept as the client sent it unless an absolute-form target named another authority. Content-Length is
+ * kept; Transfer-Encoding is dropped and the body re-framed.
  */
 export function cleanRequestHeaders(raw: readonly string[], client: ClientFacts): CleanedRequest {
   const nominated = connectionTokens(raw);
   const headers: string[] = [];
   let forwardedFor = '';
+  let forwarded = '';
   let via = '';
   let host = '';
   let contentLength = -1;
@@ -53,8 +58,8 @@ export function cleanRequestHeaders(raw: readonly string[], client: ClientFacts)
     switch (lower) {
       case 'host':
         hostCount++;
-        host = value;
-        headers.push(name, value);
+        host = client.authority ?? value;
+        headers.push(name, host);
         continue;
       case 'content-length':
         contentLengthCount++;
@@ -77,11 +82,19 @@ export function cleanRequestHeaders(raw: readonly string[], client: ClientFacts)
       case 'via':
         via = via ? `${via}, ${value}` : value;
         continue;
+      case 'forwarded':
+        forwarded = forwarded ? `${forwarded}, ${value}` : value;
+        continue;
     }
     if (!isHopByHop(lower, nominated)) headers.push(name, value);
   }
 
+  if (hostCount === 0 && client.authority) {
+    host = client.authority;
+    headers.push('host', host);
+  }
   if (teTrailers) headers.push('te', 'trailers');
+  if (forwarded) headers.push('forwarded', `${forwarded}, ${forwardedElement(client.address, host)}`);
   headers.push(
     'x-forwarded-for',
     forwardedFor ? `${forwardedFor}, ${client.address}` : client.address,
@@ -92,4 +105,10 @@ export function cleanRequestHeaders(raw: readonly string[], client: ClientFacts)
   const ours = `${client.httpVersion} atomproxy`;
   headers.push('via', via ? `${via}, ${ours}` : ours);
   return { headers, contentLength, chunked, hostCount, contentLengthCount };
+}
+
+/** Our RFC 7239 element: IPv6 addresses are bracketed and quoted, the host always quoted. */
+function forwardedElement(address: string, host: string): string {
+  const node = address.includes(':') ? `"[${address}]"` : address;
+  return host ? `for=${node};host="${host.replace(/["\\]/g, '')}";proto=http` : `for=${node};proto=http`;
 }

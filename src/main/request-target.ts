@@ -1,13 +1,21 @@
+/** Where a request goes: the origin-form path to send upstream, and the authority an absolute form named. */
+export interface RequestTarget {
+  /** `/path?query`, or `*`. */
+  path: string;
+  /** `host[:port]` from an absolute-form target, which replaces the Host header (RFC 9112 §3.2.2); else null. */
+  authority: string | null;
+}
+
 /**
- * The target to send upstream. Clients may send the absolute form (`GET http://host/x`), which a server must
- * accept (RFC 9112 §3.2.2); upstreams expect the origin form, so keep only path and query.
+ * Clients may send the absolute form (`GET http://host/x`), which a server must accept; upstreams expect the
+ * origin form, so keep only path and query, and let the target's authority win over the Host header.
  */
-export function originForm(target: string): string {
-  if (target.charCodeAt(0) === 47 /* '/' */ || target === '*') return target;
+export function parseTarget(target: string): RequestTarget {
+  if (target.charCodeAt(0) === 47 /* '/' */ || target === '*') return { path: target, authority: null };
   try {
     const url = new URL(target);
-    return url.pathname + url.search;
+    return { path: url.pathname + url.search, authority: url.host };
   } catch {
-    return target;
+    return { path: target, authority: null };
   }
 }

@@ -59,7 +59,7 @@ export class UwsAcceptor implements Acceptor {
     request.forEach((name, value) => raw.push(name, value));
     const address = Buffer.from(response.getRemoteAddressAsText()).toString();
 
-    const cleaned = cleanRequestHeaders(raw, { address, httpVersion: '1.1' });
+    const cleaned = cleanRequestHeaders(raw, { address, httpVersion: '1.1', authority: null });
     const hasBody = cleaned.chunked || cleaned.contentLength > 0;
     // uWS 20.30 closes after the response exactly when the Connection value has 5 characters ("close",
     // but also "abcde"; FEASIBILITY A2), and never says so: announce what it will do.
@@ -67,6 +67,7 @@ export class UwsAcceptor implements Acceptor {
     let handle: AtomHandle | null = null;
     // Both callbacks must be attached before anything answers: uWS forbids touching a finished response.
     response.onAborted(() => {
+      if (responder.aborted) return; // we cut it ourselves (responder.abort): the exchange already knows
       responder.aborted = true;
       handle?.clientGone();
     });

@@ -8,7 +8,8 @@ import type { ClientResponder } from './client-side.js';
  * Content-Length, Date and uWebSockets are not copied;
  * a known length streams through tryEnd (Content-Length), an unknown one through write (chunked); bodiless
  * responses use writeHeader('content-length') + endWithoutBody() without argument. Every call outside the
- * request handler is corked, and nothing touches the response once uWS reports it aborted.
+ * request handler is corked, and nothing touches the response once it completed or uWS reported it aborted
+ * (uWS throws, which would end the process).
  */
 export class UwsResponder implements ClientResponder {
   /** Set by the acceptor's onAborted: the response object must not be used any more. */
@@ -23,6 +24,8 @@ export class UwsResponder implements ClientResponder {
   private readonly waiting: Uint8Array[] = [];
   /** end() came while data was still pending. */
   private endPending = false;
+  /** The request body read is paused (flow control toward the upstream). */
+  private bodyPaused = false;
   private drain: (() => void) | null = null;
 
   constructor(
@@ -69,6 +72,7 @@ export class UwsResponder implements ClientResponder {
 
   /** Hands `chunk` to tryEnd; false when the socket took only part of it (the rest is kept as pending). */
   private tryEnd(chunk: Uint8Array, offset: number): boolean {
+    if (offset + chunk.byteLength >= this.totalLength) this.resumeBeforeCompleting();
     const [written, done] = this.response.tryEnd(chunk, this.totalLength);
     this.completed = done;
     if (written || done) return true;
@@ -88,6 +92,7 @@ export class UwsResponder implements ClientResponder {
       return;
     }
     this.completed = true;
+    this.resumeBeforeCompleting();
     this.response.cork(() => {
       if (this.bodiless) {
         if (this.totalLength >= 0 && this.isHead) this.response.writeHeader('content-length', String(this.totalLength));
@@ -101,6 +106,7 @@ export class UwsResponder implements ClientResponder {
   reject(status: number, text: string, extraHeaders: string[], closeConnection: boolean): void {
     if (this.aborted || this.completed) return;
     this.completed = true;
+    this.resumeBeforeCompleting();
     this.response.cork(() => {
       this.response.writeStatus(`${status} ${STATUS_CODES[status] ?? ''}`);
       this.response.writeHeader('content-type', 'text/plain; charset=utf-8');
@@ -110,17 +116,32 @@ export class UwsResponder implements ClientResponder {
   }
 
   abort(): void {
-    if (this.aborted) return;
+    if (this.aborted || this.completed) return;
     this.aborted = true;
     this.response.close();
   }
 
   pauseBody(): void {
-    if (!this.aborted) this.response.pause();
+    if (this.aborted || this.completed) return;
+    this.bodyPaused = true;
+    this.response.pause();
   }
 
   resumeBody(): void {
-    if (!this.aborted) this.response.resume();
+    if (this.aborted || this.completed) return;
+    this.bodyPaused = false;
+    this.response.resume();
+  }
+
+  /**
+   * A response that completes while the request body is paused (the upstream answered without reading it all)
+   * must let uWS read and drop the rest first: after completion the response may not be touched, and the
+   * client would stall on a full window.
+   */
+  private resumeBeforeCompleting(): void {
+    if (!this.bodyPaused) return;
+    this.bodyPaused = false;
+    this.response.resume();
   }
 
   /** uWS calls this when the socket drains: resend what tryEnd could not write, then let the credit flow. */
@@ -129,6 +150,7 @@ export class UwsResponder implements ClientResponder {
     while (this.pending) {
       const chunk = this.pending;
       const start = this.pendingOffset;
+      if (start + chunk.byteLength >= this.totalLength) this.resumeBeforeCompleting();
       const [written, done] = this.response.tryEnd(chunk.subarray(offset - start), this.totalLength);
       this.completed = done;
       if (!written && !done) return false; // still partly unsent: uWS calls again with a newer offset

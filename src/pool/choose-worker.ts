@@ -10,8 +10,9 @@ export const MUST_WAIT = -1;
  * 2. else, while the global connection cap for the upstream is not reached, the least-loaded worker (it opens
  *    a connection);
  * 3. else MUST_WAIT.
- * `maxConnections` 0 means no cap. Connections are counted as max(connected, assigned) per slot, so a
- * connection still being opened for an assigned atom already counts against the cap.
+ * `maxConnections` 0 means no cap. A connection is in use while an atom is assigned to it or the worker still
+ * holds it busy (a cancelled atom's connection stays busy until undici lets go of it). Connections are counted
+ * as max(connected, in use) per slot, so one still being opened for an assigned atom counts against the cap.
  */
 export function chooseWorker(index: PoolIndex, upstream: number, maxConnections: number): number {
   let idleSlot = MUST_WAIT;
@@ -20,12 +21,14 @@ export function chooseWorker(index: PoolIndex, upstream: number, maxConnections:
   for (let slot = 0; slot < index.workerSlots; slot++) {
     const connected = index.get(upstream, slot, Field.CONNECTED);
     const assigned = index.get(upstream, slot, Field.ASSIGNED);
-    const idle = connected - assigned;
+    const busy = index.get(upstream, slot, Field.BUSY);
+    const inUse = assigned > busy ? assigned : busy;
+    const idle = connected - inUse;
     if (idle > mostIdle) {
       mostIdle = idle;
       idleSlot = slot;
     }
-    connections += connected > assigned ? connected : assigned;
+    connections += connected > inUse ? connected : inUse;
   }
   if (idleSlot !== MUST_WAIT) return idleSlot;
   if (maxConnections > 0 && connections >= maxConnections) return MUST_WAIT;

@@ -73,8 +73,9 @@ export class WorkerSupervisor implements ExecutorSlots {
         port1.close();
         if (this.stopping) return;
         this.index.forgetSlot(slot);
-        this.listener.lost(slot, error);
+        // Attach the replacement first, so atoms that start while the lost ones are failed go to it.
         this.attach(slot);
+        this.listener.lost(slot, error);
       },
     );
   }

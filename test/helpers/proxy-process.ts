@@ -62,13 +62,25 @@ export async function startProxy(env: Record<string, string>): Promise<ProxyProc
       const kib = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)![1]) * 1024;
       return { rss: kib('VmRSS'), peak: kib('VmHWM') };
     },
+    /**
+     * SIGTERM, then checks the shutdown was clean: exit code 0 within the 10 s drain grace, and the pool index
+     * balanced (no atom still assigned, no connection still busy), which catches an atom finished twice.
+     */
     async stop() {
       if (child.exitCode !== null) return;
-      const exited = once(child, 'exit');
+      const exited = once(child, 'exit') as Promise<[number | null, string | null]>;
       child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 8000);
-      await exited;
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      const [code, signal] = await exited;
       clearTimeout(timer);
+      if (code !== 0) throw new Error(`proxy exited with ${code ?? signal} on SIGTERM: ${stderr}`);
+      const counters = logs.find((line) => line.msg === 'upstream pool counters at shutdown');
+      if (!counters) throw new Error('proxy did not log its pool counters at shutdown');
+      for (const upstream of counters.pool as Array<{ workers: Array<Record<string, number>> }>) {
+        for (const worker of upstream.workers) {
+          if (worker.ASSIGNED !== 0 || worker.BUSY !== 0) throw new Error(`unbalanced pool index at shutdown: ${JSON.stringify(counters.pool)}`);
+        }
+      }
     },
   };
 }

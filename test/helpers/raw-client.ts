@@ -45,6 +45,14 @@ export class RawClient {
     this.socket.write(data);
   }
 
+  /** Writes everything `source` yields, honouring backpressure; resolves once the kernel took the last byte. */
+  async sendAll(source: AsyncIterable<Buffer>): Promise<void> {
+    for await (const chunk of source) {
+      if (!this.socket.write(chunk)) await new Promise((resolve) => this.socket.once('drain', resolve));
+    }
+    await new Promise<void>((resolve) => this.socket.write('', () => resolve()));
+  }
+
   /** Resolves with the next response; `bodiless` for answers to HEAD. Rejects after `timeoutMs`. */
   async readResponse(options: { bodiless?: boolean; timeoutMs?: number } = {}): Promise<RawResponse> {
     const deadline = Date.now() + (options.timeoutMs ?? 10_000);
@@ -69,6 +77,11 @@ export class RawClient {
     ]);
     clearTimeout(timer);
     return result;
+  }
+
+  /** Bytes received and not yet parsed as a response. */
+  received(): Buffer {
+    return this.buffer;
   }
 
   destroy(): void {

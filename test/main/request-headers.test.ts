@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { cleanRequestHeaders } from '../../src/main/request-headers.js';
 import { cleanResponseHeaders } from '../../src/workers/response-headers.js';
 
-const client = { address: '192.0.2.7', httpVersion: '1.0' };
+const client = { address: '192.0.2.7', httpVersion: '1.0', authority: null };
 
 describe('cleaning headers', () => {
   it('reports framing and duplicates of a request', () => {
@@ -22,6 +22,19 @@ describe('cleaning headers', () => {
   it('drops Expect and keeps only the trailers token of TE', () => {
     const { headers } = cleanRequestHeaders(['Expect', '100-continue', 'TE', 'gzip'], client);
     assert.ok(!headers.includes('Expect') && !headers.includes('te') && !headers.includes('TE'));
+  });
+
+  it('lets the authority of an absolute-form target replace Host, and adds Host when there was none', () => {
+    const replaced = cleanRequestHeaders(['Host', 'evil.test'], { ...client, authority: 'good.test' }).headers;
+    assert.equal(replaced[replaced.indexOf('Host') + 1], 'good.test');
+    assert.equal(replaced[replaced.indexOf('x-forwarded-host') + 1], 'good.test');
+    const added = cleanRequestHeaders([], { ...client, authority: 'good.test:8080' }).headers;
+    assert.equal(added[added.indexOf('host') + 1], 'good.test:8080');
+  });
+
+  it('appends its own element to a Forwarded header the client sent', () => {
+    const { headers } = cleanRequestHeaders(['Host', 'h.test', 'Forwarded', 'for=1.2.3.4;proto=https'], { ...client, address: '::1' });
+    assert.equal(headers[headers.indexOf('forwarded') + 1], 'for=1.2.3.4;proto=https, for="[::1]";host="h.test";proto=http');
   });
 
   it('strips response headers that the response Connection header names, whatever their case', () => {

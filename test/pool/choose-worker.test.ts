@@ -41,10 +41,10 @@ describe('choosing the worker for an atom', () => {
     assert.equal(index.get(0, 1, Field.CONNECTED), 0);
   });
 
-  it('is visible from another thread through the same SharedArrayBuffer', () => {
+  it('counts a connection still held busy by a worker as in use, even after its atom was unassigned', () => {
     const index = PoolIndex.create(1, 1);
-    const view = new PoolIndex(index.buffer, 1, 1);
-    view.add(0, 0, Field.OPENED, 5);
-    assert.equal(index.get(0, 0, Field.OPENED), 5);
+    index.add(0, 0, Field.CONNECTED, 1);
+    index.add(0, 0, Field.BUSY, 1); // a cancelled atom: ASSIGNED already back to 0, undici not done yet
+    assert.equal(chooseWorker(index, 0, 1), MUST_WAIT);
   });
 });

@@ -25,6 +25,7 @@ for (const variant of VARIANTS) {
     let silent: ProxyProcess;
     let capped: ProxyProcess;
     let limited: ProxyProcess;
+    let cutting: ProxyProcess;
     let holdingOrigin: TestOrigin;
 
     async function proxyTo(upstream: string, env: Record<string, string> = {}): Promise<ProxyProcess> {
@@ -36,13 +37,18 @@ for (const variant of VARIANTS) {
     before(async () => {
       const garbage = await startRawOrigin((socket) => socket.end('HTTP/1.1 2OO Okay\r\nContent-Length: x\r\n\r\n'));
       const mute = await startRawOrigin(() => undefined);
+      const cutter = await startRawOrigin((socket) => {
+        socket.write('HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\npartial');
+        setTimeout(() => socket.destroy(), 20);
+      });
       holdingOrigin = await startOrigin((request, response) => {
         request.resume();
         if (request.url === '/hold') held.push(response);
         else if (request.url === '/upload') request.on('end', () => response.end('uploaded'));
         else response.end('ok');
       });
-      origins.push(garbage, mute, holdingOrigin);
+      origins.push(garbage, mute, cutter, holdingOrigin);
+      cutting = await proxyTo(cutter.url, { ATOM_UPSTREAM_MAX_CONNS: '1' });
       refused = await proxyTo(`http://127.0.0.1:${await freePort()}`);
       malformed = await proxyTo(garbage.url);
       silent = await proxyTo(mute.url, { ATOM_RESPONSE_TIMEOUT_MS: '300' });
@@ -92,6 +98,17 @@ for (const variant of VARIANTS) {
       first.destroy();
       const later = await rawRequest(capped.port, 'GET /later HTTP/1.1\r\nHost: t\r\n\r\n');
       assert.equal(later.status, 200, 'capacity is back once the connection is free');
+    });
+
+    it('cuts the client connection when the upstream fails mid-body, and counts the atom once', async () => {
+      for (let i = 0; i < 3; i++) {
+        const client = await RawClient.connect(cutting.port);
+        client.send('GET / HTTP/1.1\r\nHost: t\r\n\r\n');
+        await assert.rejects(client.readResponse(), /connection closed/);
+        client.destroy();
+      }
+      await waitFor(failureLogged(cutting, 502, /./), 'the 502 log line');
+      // stop() in after() checks that no atom is still assigned: an atom finished twice would leave -1.
     });
 
     it('answers 413 and closes when Content-Length is over ATOM_MAX_BODY_BYTES', async () => {

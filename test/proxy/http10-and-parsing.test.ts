@@ -83,9 +83,26 @@ for (const variant of NODE_VARIANTS) {
       client.destroy();
     });
 
-    it('forwards an absolute-form target in origin form', async () => {
-      const response = await rawRequest(proxy.port, 'GET http://example.test/abs?q=1 HTTP/1.1\r\nHost: example.test\r\n\r\n');
+    it('forwards an absolute-form target in origin form, with its authority as Host', async () => {
+      const response = await rawRequest(proxy.port, 'GET http://good.test/abs?q=1 HTTP/1.1\r\nHost: evil.test\r\n\r\n');
       assert.equal(response.body.toString(), 'you asked for /abs?q=1');
+      assert.equal(origin.requests.at(-1)!.headers.host, 'good.test');
+    });
+
+    it('answers OPTIONS * itself with 200 and Allow', async () => {
+      const response = await rawRequest(proxy.port, 'OPTIONS * HTTP/1.1\r\nHost: t\r\n\r\n');
+      assert.equal(response.status, 200);
+      assert.match(response.header('allow') ?? '', /OPTIONS/);
+    });
+
+    it('closes instead of answering a malformed request pipelined behind one still in flight', async () => {
+      const client = await RawClient.connect(proxy.port);
+      client.send('GET /slow/100 HTTP/1.1\r\nHost: t\r\n\r\nGET / HTTP/1.1\r\nHost: t\r\nBad Header: x\r\n\r\n');
+      await client.closed;
+      // Raw 400 bytes written now would be read as the answer to the first request, or land inside it.
+      const received = client.received().toString('latin1');
+      assert.doesNotMatch(received, /400 Bad Request/, `the client read: ${received.slice(0, 120)}`);
+      await waitFor(() => proxy.logs.some((line) => /mid-pipeline/.test(String(line.msg))), 'the log line');
     });
 
     it('answers a malformed request with 400 and a short body, and closes', async () => {

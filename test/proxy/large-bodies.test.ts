@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import type { ServerResponse } from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import { startOrigin, type TestOrigin } from '../helpers/origin.js';
+import { startOrigin, startRawOrigin, type TestOrigin } from '../helpers/origin.js';
 import { startProxy, type ProxyProcess } from '../helpers/proxy-process.js';
 import { countBody, patternStream, streamRequest } from '../helpers/stream-client.js';
+import { RawClient } from '../helpers/raw-client.js';
 import { VARIANTS } from '../helpers/matrix.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -93,11 +94,13 @@ for (const variant of VARIANTS) {
       const baseline = proxy.memory().rss;
       const sampler = sampleRss();
       for (let round = 0; round < ROUNDS; round++) {
+        uploadReceived = 0;
         const response = await streamRequest(`${proxy.url}/upload`, {
           method: 'POST',
           headers: { 'content-length': SIZE },
           body: patternStream(SIZE),
         });
+        assert.equal(response.statusCode, 200);
         await countBody(response);
         assert.equal(uploadReceived, SIZE);
       }
@@ -120,6 +123,29 @@ for (const variant of VARIANTS) {
       assert.ok(originSent.bytes < SIZE / 2, `origin could send ${originSent.bytes} bytes to a client that reads nothing`);
       response.resume();
       assert.equal(await countBody(response), SIZE);
+    });
+
+    it('lets an upload finish when the upstream answers before reading it', async () => {
+      // An upstream that reads the request head only, answers once every buffer toward it is full, and
+      // keeps its connection open: nothing but the proxy can unblock the client.
+      const stubborn = await startRawOrigin((socket) => {
+        socket.pause();
+        setTimeout(() => socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nno'), 500);
+      });
+      const early = await startProxy({ ...variant.env, ATOM_UPSTREAMS: stubborn.url });
+      after(async () => {
+        await early.stop();
+        await stubborn.close();
+      });
+      const upload = 16 * 1024 * 1024;
+      const client = await RawClient.connect(early.port);
+      client.send(`POST /early-answer HTTP/1.1\r\nHost: t\r\nContent-Length: ${upload}\r\n\r\n`);
+      const writes = client.sendAll(patternStream(upload));
+      const response = await client.readResponse();
+      assert.equal(response.status, 200);
+      // The proxy must read and discard the rest instead of leaving the client stuck on a full window.
+      await writes;
+      client.destroy();
     });
 
     it('pauses the client read while the upstream does not read', async () => {
