@@ -23,7 +23,12 @@ export type ToAcceptor =
   /** The atom failed: `s` is the status to answer with if nothing was sent yet, `cause` the log reason. */
   | { k: 'fail'; id: number; s: number; cause: string }
   /** `n` request-body bytes were taken by the upstream connection: the acceptor may read that much more. */
-  | { k: 'credit'; id: number; n: number };
+  | { k: 'credit'; id: number; n: number }
+  /**
+   * A cancelled atom finally let go of its connection to upstream `u` (undici may hold it a moment after the
+   * cancel): atoms waiting for a connection to `u` may go now.
+   */
+  | { k: 'released'; id: number; u: number };
 
 /** Bytes one side may send for one atom before the other side credits them back. */
 export const FLOW_WINDOW_BYTES = 512 * 1024;

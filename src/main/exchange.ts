@@ -83,8 +83,7 @@ export class Exchange implements AtomHandle {
 
   clientGone(): void {
     if (this.done) return;
-    this.finish();
-    this.cancelUpstream();
+    this.finish(true);
     this.host.logFailure(this, 499, 'client closed the connection before the response finished');
   }
 
@@ -105,7 +104,7 @@ export class Exchange implements AtomHandle {
         this.relayData(message.c);
         break;
       case 'end':
-        this.finish();
+        this.finish(false);
         // The upstream answered without reading the whole body: let the engine read and discard the rest,
         // or the client would stall on a full window until its idle timeout.
         if (this.clientPaused && !this.bodyEnded) this.responder.resumeBody();
@@ -126,17 +125,13 @@ export class Exchange implements AtomHandle {
     if (this.done) return;
     // Finished first: cutting a uWS response runs its onAborted (→ clientGone) synchronously.
     this.status = status;
-    this.finish();
-    this.cancelUpstream();
+    this.finish(true);
     this.host.logFailure(this, status, cause);
     if (this.headSent) this.responder.abort();
     else this.responder.reject(status, errorText(status), extraHeaders, bodyUnread || (this.request.hasBody && !this.bodyEnded));
   }
 
-  /** Harmless when the executor already finished the atom (it ignores unknown ids), vital when it has not. */
-  private cancelUpstream(): void {
-    if (this.slot >= 0) this.host.linkTo(this.slot).send({ k: 'cancel', id: this.id });
-  }
+
 
   private relayData(chunk: Uint8Array): void {
     this.responseCredit += chunk.byteLength;
@@ -179,9 +174,15 @@ export class Exchange implements AtomHandle {
     this.responder.resumeBody();
   }
 
-  /** Marks the exchange over before anything else runs, so no re-entrant path can finish it twice. */
-  private finish(): void {
+  /**
+   * Marks the exchange over before anything else runs, so no re-entrant path can finish it twice. A cancel
+   * goes out before the forwarder hears of the end: it may start a queued atom on the same worker, and the
+   * worker must free this atom's connection before that atom looks for one. A cancel is harmless when the
+   * executor already finished the atom (it ignores unknown ids).
+   */
+  private finish(cancel: boolean): void {
     this.done = true;
+    if (cancel && this.slot >= 0) this.host.linkTo(this.slot).send({ k: 'cancel', id: this.id });
     this.host.finished(this);
   }
 }

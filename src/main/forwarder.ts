@@ -135,7 +135,8 @@ export class Forwarder implements ExchangeHost, SlotListener {
   // ---- SlotListener ----
 
   deliver(_slot: number, message: ToAcceptor): void {
-    this.exchanges.get(message.id)?.receive(message);
+    if (message.k === 'released') this.runWaiting(message.u);
+    else this.exchanges.get(message.id)?.receive(message);
   }
 
   lost(slot: number, error: Error): void {

@@ -73,6 +73,8 @@ class NodeResponder implements ClientResponder {
  */
 export class NodeAcceptor implements Acceptor {
   private readonly server: Server;
+  /** Requests whose response has not closed yet: ended responses may still be flushing to slow clients. */
+  responding = 0;
 
   constructor(
     private readonly config: Config,
@@ -128,30 +130,34 @@ export class NodeAcceptor implements Acceptor {
       authority: target.authority,
     });
     const closeAfter = this.isLastRequest(socket);
-    const invalid = invalidRequestReason(cleaned);
+    this.responding++;
+    let handle: AtomHandle | null = null;
+    response.on('close', () => {
+      this.responding--;
+      if (!response.writableFinished) handle?.clientGone();
+    });
+    const invalid = target.path === null ? `request target ${JSON.stringify(request.url)} cannot be forwarded` : invalidRequestReason(cleaned);
     if (invalid) {
       this.log.warn({ status: 400, cause: invalid, client: socket.remoteAddress }, 'client request rejected');
       new NodeResponder(request, response, closeAfter).reject(400, errorText(400), [], true);
       return;
     }
     const hasBody = cleaned.chunked || cleaned.contentLength > 0;
-    const handle: AtomHandle = this.forwarder.open(
+    const atom = this.forwarder.open(
       {
         method: request.method ?? 'GET',
-        path: target.path,
+        path: target.path!,
         headers: cleaned.headers,
         hasBody,
         contentLength: cleaned.chunked ? -1 : cleaned.contentLength,
       },
       new NodeResponder(request, response, closeAfter),
     );
+    handle = atom;
     if (hasBody) {
-      request.on('data', (chunk: Buffer) => handle.body(chunk));
-      request.on('end', () => handle.bodyEnd());
+      request.on('data', (chunk: Buffer) => atom.body(chunk));
+      request.on('end', () => atom.bodyEnd());
     }
-    response.on('close', () => {
-      if (!response.writableFinished) handle.clientGone();
-    });
   };
 
   /** ATOM_CLIENT_MAX_REQUESTS or ATOM_CLIENT_MAX_LIFETIME_MS reached: this response says Connection: close. */
@@ -170,11 +176,16 @@ export class NodeAcceptor implements Acceptor {
     const status =
       error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
     const cause = error.code ?? error.message;
-    // A response to an earlier pipelined request is still on this connection: raw error bytes would land
-    // inside it, so the only clean answer is to close.
+    if (error.code === 'ECONNRESET' || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    // The response on this connection belongs to an earlier, complete request (pipelining) or has started:
+    // raw error bytes would be read as its answer or land inside it, so the only clean answer is to close.
+    // A request whose own body is malformed is still incomplete, and gets its 400.
     const responding = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
-    if (error.code === 'ECONNRESET' || !socket.writable || responding) {
-      if (responding) this.log.warn({ status, cause, client: socket.remoteAddress }, 'client request rejected mid-pipeline; closing');
+    if (responding && (responding.headersSent || responding.req.complete)) {
+      this.log.warn({ status, cause, client: socket.remoteAddress }, 'client request rejected mid-pipeline; closing');
       socket.destroy();
       return;
     }

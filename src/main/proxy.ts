@@ -59,7 +59,7 @@ export async function startProxy(config: Config, log: Logger): Promise<RunningPr
     async close(graceMs = 10_000) {
       await acceptor.stopAccepting();
       const deadline = performance.now() + graceMs;
-      while (forwarder.inFlight > 0 && performance.now() < deadline) {
+      while ((forwarder.inFlight > 0 || acceptor.responding > 0) && performance.now() < deadline) {
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
       await acceptor.close();

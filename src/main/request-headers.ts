@@ -94,7 +94,11 @@ export function cleanRequestHeaders(raw: readonly string[], client: ClientFacts)
     headers.push('host', host);
   }
   if (teTrailers) headers.push('te', 'trailers');
-  if (forwarded) headers.push('forwarded', `${forwarded}, ${forwardedElement(client.address, host)}`);
+  if (forwarded) {
+    // A malformed client value (an open quote, a trailing backslash) would swallow our element: drop it.
+    const element = forwardedElement(client.address, host);
+    headers.push('forwarded', wellQuoted(forwarded) ? `${forwarded}, ${element}` : element);
+  }
   headers.push(
     'x-forwarded-for',
     forwardedFor ? `${forwardedFor}, ${client.address}` : client.address,
@@ -111,4 +115,15 @@ export function cleanRequestHeaders(raw: readonly string[], client: ClientFacts)
 function forwardedElement(address: string, host: string): string {
   const node = address.includes(':') ? `"[${address}]"` : address;
   return host ? `for=${node};host="${host.replace(/["\\]/g, '')}";proto=http` : `for=${node};proto=http`;
+}
+
+/** True when every quoted string in `value` is closed and no backslash escape is left dangling. */
+function wellQuoted(value: string): boolean {
+  let quoted = false;
+  for (let i = 0; i < value.length; i++) {
+    const char = value[i];
+    if (quoted && char === '\\') i++;
+    else if (char === '"') quoted = !quoted;
+  }
+  return !quoted && !value.endsWith('\\');
 }

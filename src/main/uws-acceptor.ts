@@ -18,6 +18,11 @@ import { UwsResponder } from './uws-responder.js';
 export class UwsAcceptor implements Acceptor {
   private readonly app: TemplatedApp;
   private listenSocket: us_listen_socket | null = null;
+  /** Responses neither completed nor aborted (after completion uWS may still hold unsent bytes; see docs). */
+  responding = 0;
+  private readonly settled = (): void => {
+    this.responding--;
+  };
 
   constructor(
     private readonly uws: UwsModule,
@@ -63,12 +68,13 @@ export class UwsAcceptor implements Acceptor {
     const hasBody = cleaned.chunked || cleaned.contentLength > 0;
     // uWS 20.30 closes after the response exactly when the Connection value has 5 characters ("close",
     // but also "abcde"; FEASIBILITY A2), and never says so: announce what it will do.
-    const responder = new UwsResponder(response, method === 'HEAD', request.getHeader('connection').length === 5);
+    this.responding++;
+    const responder = new UwsResponder(response, method === 'HEAD', request.getHeader('connection').length === 5, this.settled);
     let handle: AtomHandle | null = null;
     // Both callbacks must be attached before anything answers: uWS forbids touching a finished response.
     response.onAborted(() => {
       if (responder.aborted) return; // we cut it ourselves (responder.abort): the exchange already knows
-      responder.aborted = true;
+      responder.markAborted();
       handle?.clientGone();
     });
     if (hasBody) {

@@ -12,8 +12,10 @@ import type { ClientResponder } from './client-side.js';
  * (uWS throws, which would end the process).
  */
 export class UwsResponder implements ClientResponder {
-  /** Set by the acceptor's onAborted: the response object must not be used any more. */
+  /** The client went away or we cut the connection: the response object must not be used any more. */
   aborted = false;
+  /** Completed or aborted, and reported as such once through `onSettled`. */
+  private settled = false;
   private completed = false;
   private totalLength = -1;
   private bodiless = false;
@@ -33,7 +35,21 @@ export class UwsResponder implements ClientResponder {
     private readonly isHead: boolean,
     /** uWS will close this connection after the response, so the response must say so (RFC 9112 §9.6). */
     private readonly closing: boolean,
+    /** Called once when the response completed or was aborted (the acceptor counts responses in flight). */
+    private readonly onSettled: () => void,
   ) {}
+
+  /** uWS reported the client gone. */
+  markAborted(): void {
+    this.aborted = true;
+    this.settle();
+  }
+
+  private settle(): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.onSettled();
+  }
 
   head(status: number, reason: string, headers: string[]): boolean {
     if (this.aborted) return true;
@@ -75,6 +91,7 @@ export class UwsResponder implements ClientResponder {
     if (offset + chunk.byteLength >= this.totalLength) this.resumeBeforeCompleting();
     const [written, done] = this.response.tryEnd(chunk, this.totalLength);
     this.completed = done;
+    if (done) this.settle();
     if (written || done) return true;
     this.pending = chunk;
     this.pendingOffset = offset;
@@ -92,6 +109,7 @@ export class UwsResponder implements ClientResponder {
       return;
     }
     this.completed = true;
+    this.settle();
     this.resumeBeforeCompleting();
     this.response.cork(() => {
       if (this.bodiless) {
@@ -106,6 +124,7 @@ export class UwsResponder implements ClientResponder {
   reject(status: number, text: string, extraHeaders: string[], closeConnection: boolean): void {
     if (this.aborted || this.completed) return;
     this.completed = true;
+    this.settle();
     this.resumeBeforeCompleting();
     this.response.cork(() => {
       this.response.writeStatus(`${status} ${STATUS_CODES[status] ?? ''}`);
@@ -118,6 +137,7 @@ export class UwsResponder implements ClientResponder {
   abort(): void {
     if (this.aborted || this.completed) return;
     this.aborted = true;
+    this.settle();
     this.response.close();
   }
 
@@ -153,6 +173,7 @@ export class UwsResponder implements ClientResponder {
       if (start + chunk.byteLength >= this.totalLength) this.resumeBeforeCompleting();
       const [written, done] = this.response.tryEnd(chunk.subarray(offset - start), this.totalLength);
       this.completed = done;
+      if (done) this.settle();
       if (!written && !done) return false; // still partly unsent: uWS calls again with a newer offset
       this.pending = null;
       const next = this.waiting.shift();

@@ -37,6 +37,13 @@ describe('cleaning headers', () => {
     assert.equal(headers[headers.indexOf('forwarded') + 1], 'for=1.2.3.4;proto=https, for="[::1]";host="h.test";proto=http');
   });
 
+  it('drops a malformed client Forwarded value that would swallow our element', () => {
+    for (const value of ['for="1.2.3.4', 'for=1.2.3.4;x="', 'for="a\\']) {
+      const { headers } = cleanRequestHeaders(['Host', 'h.test', 'Forwarded', value], { ...client, address: '10.0.0.1' });
+      assert.equal(headers[headers.indexOf('forwarded') + 1], 'for=10.0.0.1;host="h.test";proto=http', value);
+    }
+  });
+
   it('strips response headers that the response Connection header names, whatever their case', () => {
     const raw = ['Connection', 'X-A, x-b', 'x-a', '1', 'X-B', '2', 'X-C', '3'].map((text) => Buffer.from(text));
     assert.deepEqual(cleanResponseHeaders(raw), ['X-C', '3', 'via', '1.1 atomproxy']);

@@ -111,6 +111,18 @@ for (const variant of VARIANTS) {
       // stop() in after() checks that no atom is still assigned: an atom finished twice would leave -1.
     });
 
+    it('lets a queued atom take the connection a cancelled atom frees', async () => {
+      const first = await RawClient.connect(capped.port);
+      first.send('GET /hold HTTP/1.1\r\nHost: t\r\n\r\n');
+      await waitFor(() => held.length === 1, 'the first request to occupy the only upstream connection');
+      const queued = rawRequest(capped.port, 'GET /queued HTTP/1.1\r\nHost: t\r\n\r\n');
+      await new Promise((resolve) => setTimeout(resolve, 50)); // let it reach the queue
+      first.destroy(); // cancels the held atom; its connection frees up once undici lets go of it
+      const response = await queued;
+      assert.equal(response.status, 200, 'the queued atom must not wait out ATOM_QUEUE_TIMEOUT_MS');
+      held.shift();
+    });
+
     it('answers 413 and closes when Content-Length is over ATOM_MAX_BODY_BYTES', async () => {
       const client = await RawClient.connect(limited.port);
       client.send(`POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: 5000\r\n\r\n${'x'.repeat(5000)}`);

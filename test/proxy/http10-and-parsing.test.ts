@@ -89,6 +89,21 @@ for (const variant of NODE_VARIANTS) {
       assert.equal(origin.requests.at(-1)!.headers.host, 'good.test');
     });
 
+    it('answers 400 to an absolute-form target that is not an http or https URL', async () => {
+      for (const target of ['foo:///x', 'ftp://example.test/x', 'http://user@example.test/x']) {
+        const response = await rawRequest(proxy.port, `GET ${target} HTTP/1.1\r\nHost: good.test\r\n\r\n`);
+        assert.equal(response.status, 400, target);
+      }
+    });
+
+    it('answers 400 to a request whose own chunked body is malformed', async () => {
+      const client = await RawClient.connect(proxy.port);
+      client.send('POST /upload HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n');
+      const response = await client.readResponse();
+      assert.equal(response.status, 400);
+      assert.equal(await client.closesWithin(3000), true);
+    });
+
     it('answers OPTIONS * itself with 200 and Allow', async () => {
       const response = await rawRequest(proxy.port, 'OPTIONS * HTTP/1.1\r\nHost: t\r\n\r\n');
       assert.equal(response.status, 200);

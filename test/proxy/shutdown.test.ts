@@ -6,6 +6,7 @@ import { startProxy } from '../helpers/proxy-process.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { VARIANTS } from '../helpers/matrix.js';
 import { waitFor } from '../helpers/wait.js';
+import { countBody, streamRequest } from '../helpers/stream-client.js';
 
 for (const variant of VARIANTS) {
   describe(`graceful stop through the ${variant.name}`, () => {
@@ -26,6 +27,24 @@ for (const variant of VARIANTS) {
       await stopped;
       assert.equal(await idle.closesWithin(1000), true);
       client.destroy();
+      await origin.close();
+    });
+
+    it('lets a slow client read the whole of a response its atom already finished', async () => {
+      const size = 5 * 1024 * 1024;
+      const origin = await startOrigin((request, response) => {
+        request.resume();
+        response.writeHead(200, { 'content-length': size });
+        response.end(Buffer.alloc(size, 'x'));
+      });
+      const proxy = await startProxy({ ...variant.env, ATOM_UPSTREAMS: origin.url });
+      const response = await streamRequest(`${proxy.url}/big`, {});
+      response.pause(); // reads nothing while the proxy is asked to stop
+      const stopped = proxy.stop();
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      response.resume();
+      assert.equal(await countBody(response), size);
+      await stopped;
       await origin.close();
     });
   });
