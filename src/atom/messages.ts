@@ -25,10 +25,10 @@ export type ToAcceptor =
   /** `n` request-body bytes were taken by the upstream connection: the acceptor may read that much more. */
   | { k: 'credit'; id: number; n: number }
   /**
-   * A cancelled atom finally let go of its connection to upstream `u` (undici may hold it a moment after the
-   * cancel): atoms waiting for a connection to `u` may go now.
+   * A cancelled atom finally let go of its connection (undici may hold it a moment after the cancel): atoms
+   * waiting for a connection may go now.
    */
-  | { k: 'released'; id: number; u: number };
+  | { k: 'released'; id: number };
 
 /** Bytes one side may send for one atom before the other side credits them back. */
 export const FLOW_WINDOW_BYTES = 512 * 1024;

@@ -135,8 +135,11 @@ export class Forwarder implements ExchangeHost, SlotListener {
   // ---- SlotListener ----
 
   deliver(_slot: number, message: ToAcceptor): void {
-    if (message.k === 'released') this.runWaiting(message.u);
-    else this.exchanges.get(message.id)?.receive(message);
+    const exchange = this.exchanges.get(message.id);
+    if (exchange) exchange.receive(message);
+    // The acceptor already ended this atom (a cancel crossed its end on the way): its worker just freed a
+    // connection nobody asked for, so let waiting atoms look again. Cheap when every queue is empty.
+    else if (message.k === 'end' || message.k === 'fail' || message.k === 'released') this.runAllWaiting();
   }
 
   lost(slot: number, error: Error): void {
@@ -149,6 +152,10 @@ export class Forwarder implements ExchangeHost, SlotListener {
   private run(exchange: Exchange, slot: number): void {
     this.index.add(exchange.upstream, slot, Field.ASSIGNED, 1);
     exchange.start(slot);
+  }
+
+  private runAllWaiting(): void {
+    for (let upstream = 0; upstream < this.queues.length; upstream++) this.runWaiting(upstream);
   }
 
   private runWaiting(upstream: number): void {

@@ -13,6 +13,11 @@ import { parseTarget } from './request-target.js';
 interface ClientConnection {
   acceptedAt: number;
   requests: number;
+  /**
+   * What to run when each of its responses is over. A pipelined response still queued behind another never
+   * gets the socket, so it never emits 'close': the socket's close settles it.
+   */
+  pending: Set<() => void>;
 }
 const clientConnections = new WeakMap<Socket, ClientConnection>();
 
@@ -91,7 +96,13 @@ export class NodeAcceptor implements Acceptor {
       connectionsCheckingInterval: Math.min(1000, client.headerTimeoutMs),
       noDelay: true,
     });
-    this.server.on('connection', (socket: Socket) => clientConnections.set(socket, { acceptedAt: performance.now(), requests: 0 }));
+    this.server.on('connection', (socket: Socket) => {
+      const connection: ClientConnection = { acceptedAt: performance.now(), requests: 0, pending: new Set() };
+      clientConnections.set(socket, connection);
+      socket.once('close', () => {
+        for (const settle of connection.pending) settle();
+      });
+    });
     this.server.on('request', this.onRequest);
     this.server.on('clientError', this.onClientError);
     this.server.on('connect', (request: IncomingMessage, socket: Socket) => {
@@ -129,13 +140,18 @@ export class NodeAcceptor implements Acceptor {
       httpVersion: request.httpVersion === '1.0' ? '1.0' : '1.1',
       authority: target.authority,
     });
-    const closeAfter = this.isLastRequest(socket);
-    this.responding++;
+    const connection = clientConnections.get(socket)!; // the 'connection' listener runs before any request
+    const closeAfter = this.isLastRequest(connection);
     let handle: AtomHandle | null = null;
-    response.on('close', () => {
+    // Counts the response until it is over (flushed, or its connection gone); tells the atom if it was cut short.
+    this.responding++;
+    const settle = (): void => {
+      if (!connection.pending.delete(settle)) return; // already settled
       this.responding--;
       if (!response.writableFinished) handle?.clientGone();
-    });
+    };
+    connection.pending.add(settle);
+    response.once('close', settle);
     const invalid = target.path === null ? `request target ${JSON.stringify(request.url)} cannot be forwarded` : invalidRequestReason(cleaned);
     if (invalid) {
       this.log.warn({ status: 400, cause: invalid, client: socket.remoteAddress }, 'client request rejected');
@@ -161,9 +177,7 @@ export class NodeAcceptor implements Acceptor {
   };
 
   /** ATOM_CLIENT_MAX_REQUESTS or ATOM_CLIENT_MAX_LIFETIME_MS reached: this response says Connection: close. */
-  private isLastRequest(socket: Socket): boolean {
-    const connection = clientConnections.get(socket);
-    if (!connection) return false;
+  private isLastRequest(connection: ClientConnection): boolean {
     const { maxRequests, maxLifetimeMs } = this.config.client;
     connection.requests++;
     return (

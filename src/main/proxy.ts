@@ -62,6 +62,9 @@ export async function startProxy(config: Config, log: Logger): Promise<RunningPr
       while ((forwarder.inFlight > 0 || acceptor.responding > 0) && performance.now() < deadline) {
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
+      if (forwarder.inFlight > 0 || acceptor.responding > 0) {
+        log.warn({ atoms: forwarder.inFlight, responses: acceptor.responding, graceMs }, 'drain grace expired; cutting what is left');
+      }
       await acceptor.close();
       log.info({ upstreams, pool: index.snapshot() }, 'upstream pool counters at shutdown');
       await slots.close();

@@ -117,13 +117,19 @@ function forwardedElement(address: string, host: string): string {
   return host ? `for=${node};host="${host.replace(/["\\]/g, '')}";proto=http` : `for=${node};proto=http`;
 }
 
-/** True when every quoted string in `value` is closed and no backslash escape is left dangling. */
+/**
+ * True when every quoted string in `value` is closed and no backslash escape is left dangling. A backslash
+ * counts as an escape even outside quotes, as lenient parsers read it, so no reading can swallow our element.
+ */
 function wellQuoted(value: string): boolean {
   let quoted = false;
   for (let i = 0; i < value.length; i++) {
     const char = value[i];
-    if (quoted && char === '\\') i++;
-    else if (char === '"') quoted = !quoted;
+    if (char === '\\') {
+      if (++i === value.length) return false;
+    } else if (char === '"') {
+      quoted = !quoted;
+    }
   }
-  return !quoted && !value.endsWith('\\');
+  return !quoted;
 }

@@ -5,6 +5,22 @@ import { fileURLToPath } from 'node:url';
 
 export const MAIN = fileURLToPath(new URL('../../src/main/main.js', import.meta.url));
 
+/** Every proxy this test process started: none may outlive it, even when a test fails half-way. */
+const started = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of started) if (child.exitCode === null) child.kill('SIGKILL');
+});
+
+function spawnProxy(env: Record<string, string>): ChildProcess {
+  const child = spawn(process.execPath, [MAIN], {
+    env: { PATH: process.env.PATH ?? '', ATOM_HOST: '127.0.0.1', ATOM_PORT: '0', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  started.add(child);
+  child.once('exit', () => started.delete(child));
+  return child;
+}
+
 /** A real atomproxy process, started with ATOM_* variables, listening on a random loopback port. */
 export interface ProxyProcess {
   port: number;
@@ -19,10 +35,7 @@ export interface ProxyProcess {
 
 /** Starts the proxy; rejects with its stderr if it exits before saying it listens (within 10 s). */
 export async function startProxy(env: Record<string, string>): Promise<ProxyProcess> {
-  const child: ChildProcess = spawn(process.execPath, [MAIN], {
-    env: { PATH: process.env.PATH ?? '', ATOM_HOST: '127.0.0.1', ATOM_PORT: '0', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawnProxy(env);
   const logs: Array<Record<string, unknown>> = [];
   let stderr = '';
   child.stderr!.on('data', (data: Buffer) => (stderr += data.toString()));
@@ -74,6 +87,8 @@ export async function startProxy(env: Record<string, string>): Promise<ProxyProc
       const [code, signal] = await exited;
       clearTimeout(timer);
       if (code !== 0) throw new Error(`proxy exited with ${code ?? signal} on SIGTERM: ${stderr}`);
+      const expired = logs.find((line) => line.msg === 'drain grace expired; cutting what is left');
+      if (expired) throw new Error(`the stop waited out the drain grace for nothing in flight: ${JSON.stringify(expired)}`);
       const counters = logs.find((line) => line.msg === 'upstream pool counters at shutdown');
       if (!counters) throw new Error('proxy did not log its pool counters at shutdown');
       for (const upstream of counters.pool as Array<{ workers: Array<Record<string, number>> }>) {
@@ -87,12 +102,9 @@ export async function startProxy(env: Record<string, string>): Promise<ProxyProc
 
 /** Runs the proxy expecting it to refuse to start; resolves with its exit code and stderr. */
 export async function startProxyExpectingFailure(env: Record<string, string>): Promise<{ code: number; stderr: string }> {
-  const child = spawn(process.execPath, [MAIN], {
-    env: { PATH: process.env.PATH ?? '', ATOM_HOST: '127.0.0.1', ATOM_PORT: '0', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawnProxy(env);
   let stderr = '';
-  child.stderr.on('data', (data: Buffer) => (stderr += data.toString()));
+  child.stderr!.on('data', (data: Buffer) => (stderr += data.toString()));
   const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
   const [code] = (await once(child, 'exit')) as [number];
   clearTimeout(timer);

@@ -38,7 +38,7 @@ describe('cleaning headers', () => {
   });
 
   it('drops a malformed client Forwarded value that would swallow our element', () => {
-    for (const value of ['for="1.2.3.4', 'for=1.2.3.4;x="', 'for="a\\']) {
+    for (const value of ['for="1.2.3.4', 'for=1.2.3.4;x="', 'for="a\\', 'for=a\\"b"']) {
       const { headers } = cleanRequestHeaders(['Host', 'h.test', 'Forwarded', value], { ...client, address: '10.0.0.1' });
       assert.equal(headers[headers.indexOf('forwarded') + 1], 'for=10.0.0.1;host="h.test";proto=http', value);
     }
