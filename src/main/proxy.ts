@@ -59,11 +59,17 @@ export async function startProxy(config: Config, log: Logger): Promise<RunningPr
     async close(graceMs = 10_000) {
       await acceptor.stopAccepting();
       const deadline = performance.now() + graceMs;
-      while ((forwarder.inFlight > 0 || acceptor.responding > 0) && performance.now() < deadline) {
+      // Atoms, responses still flushing to clients, and connections executors have not let go of yet
+      // (a cancelled atom's connection is released a moment after the acceptor forgot it).
+      const draining = () => forwarder.inFlight > 0 || acceptor.responding > 0 || index.busyTotal() > 0;
+      while (draining() && performance.now() < deadline) {
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
-      if (forwarder.inFlight > 0 || acceptor.responding > 0) {
-        log.warn({ atoms: forwarder.inFlight, responses: acceptor.responding, graceMs }, 'drain grace expired; cutting what is left');
+      if (draining()) {
+        log.warn(
+          { atoms: forwarder.inFlight, responses: acceptor.responding, busyConnections: index.busyTotal(), graceMs },
+          'drain grace expired; cutting what is left',
+        );
       }
       await acceptor.close();
       log.info({ upstreams, pool: index.snapshot() }, 'upstream pool counters at shutdown');

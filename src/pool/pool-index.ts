@@ -82,6 +82,15 @@ export class PoolIndex {
     Atomics.add(this.cells, this.at(upstream, slot, field), delta);
   }
 
+  /** Connections any worker holds busy right now, over all upstreams. */
+  busyTotal(): number {
+    let busy = 0;
+    for (let upstream = 0; upstream < this.upstreamCount; upstream++) {
+      for (let slot = 0; slot < this.workerSlots; slot++) busy += this.get(upstream, slot, Field.BUSY);
+    }
+    return busy;
+  }
+
   /** A worker died: its connections died with it, and nothing it was assigned is still running. */
   forgetSlot(slot: number): void {
     for (let upstream = 0; upstream < this.upstreamCount; upstream++) {
