@@ -152,10 +152,11 @@ export class NodeAcceptor implements Acceptor {
     };
     connection.pending.add(settle);
     response.once('close', settle);
+    const responder = new NodeResponder(request, response, closeAfter);
     const invalid = target.path === null ? `request target ${JSON.stringify(request.url)} cannot be forwarded` : invalidRequestReason(cleaned);
     if (invalid) {
       this.log.warn({ status: 400, cause: invalid, client: socket.remoteAddress }, 'client request rejected');
-      new NodeResponder(request, response, closeAfter).reject(400, errorText(400), [], true);
+      responder.reject(400, errorText(400), [], true);
       return;
     }
     const hasBody = cleaned.chunked || cleaned.contentLength > 0;
@@ -167,7 +168,7 @@ export class NodeAcceptor implements Acceptor {
         hasBody,
         contentLength: cleaned.chunked ? -1 : cleaned.contentLength,
       },
-      new NodeResponder(request, response, closeAfter),
+      responder,
     );
     handle = atom;
     if (hasBody) {
