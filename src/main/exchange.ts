@@ -131,8 +131,6 @@ export class Exchange implements AtomHandle {
     else this.responder.reject(status, errorText(status), extraHeaders, bodyUnread || (this.request.hasBody && !this.bodyEnded));
   }
 
-
-
   private relayData(chunk: Uint8Array): void {
     this.responseCredit += chunk.byteLength;
     if (!this.responder.write(chunk)) {

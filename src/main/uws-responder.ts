@@ -81,21 +81,34 @@ export class UwsResponder implements ClientResponder {
       return false;
     }
     let ok = true;
-    this.response.cork(() => (ok = this.tryEnd(chunk, this.response.getWriteOffset())));
+    this.response.cork(() => {
+      const at = this.response.getWriteOffset();
+      ok = this.tryEnd(chunk, at, at);
+    });
     if (!ok) this.response.onWritable(this.writable);
     return ok;
   }
 
-  /** Hands `chunk` to tryEnd; false when the socket took only part of it (the rest is kept as pending). */
-  private tryEnd(chunk: Uint8Array, offset: number): boolean {
-    if (offset + chunk.byteLength >= this.totalLength) this.resumeBeforeCompleting();
-    const [written, done] = this.response.tryEnd(chunk, this.totalLength);
-    this.completed = done;
-    if (done) this.settle();
-    if (written || done) return true;
+  /**
+   * Hands what is left of `chunk` (whose first byte belongs at body offset `start`; uWS has written up to
+   * `offset`) to tryEnd. False when the socket took only part of it: the chunk stays pending.
+   */
+  private tryEnd(chunk: Uint8Array, start: number, offset: number): boolean {
+    if (start + chunk.byteLength >= this.totalLength) this.resumeBeforeCompleting();
+    const [written, done] = this.response.tryEnd(chunk.subarray(offset - start), this.totalLength);
+    if (done) this.complete();
+    if (written || done) {
+      this.pending = null;
+      return true;
+    }
     this.pending = chunk;
-    this.pendingOffset = offset;
+    this.pendingOffset = start;
     return false;
+  }
+
+  private complete(): void {
+    this.completed = true;
+    this.settle();
   }
 
   onDrain(callback: () => void): void {
@@ -108,8 +121,7 @@ export class UwsResponder implements ClientResponder {
       this.endPending = true;
       return;
     }
-    this.completed = true;
-    this.settle();
+    this.complete();
     this.resumeBeforeCompleting();
     this.response.cork(() => {
       if (this.bodiless) {
@@ -123,8 +135,7 @@ export class UwsResponder implements ClientResponder {
 
   reject(status: number, text: string, extraHeaders: string[], closeConnection: boolean): void {
     if (this.aborted || this.completed) return;
-    this.completed = true;
-    this.settle();
+    this.complete();
     this.resumeBeforeCompleting();
     this.response.cork(() => {
       this.response.writeStatus(`${status} ${STATUS_CODES[status] ?? ''}`);
@@ -167,20 +178,11 @@ export class UwsResponder implements ClientResponder {
   /** uWS calls this when the socket drains: resend what tryEnd could not write, then let the credit flow. */
   private readonly writable = (offset: number): boolean => {
     if (this.aborted) return true;
-    while (this.pending) {
-      const chunk = this.pending;
-      const start = this.pendingOffset;
-      if (start + chunk.byteLength >= this.totalLength) this.resumeBeforeCompleting();
-      const [written, done] = this.response.tryEnd(chunk.subarray(offset - start), this.totalLength);
-      this.completed = done;
-      if (done) this.settle();
-      if (!written && !done) return false; // still partly unsent: uWS calls again with a newer offset
-      this.pending = null;
-      const next = this.waiting.shift();
-      if (!next) break;
-      offset = this.response.getWriteOffset();
-      this.pending = next;
-      this.pendingOffset = offset;
+    // Still partly unsent: return false and uWS calls again with a newer offset.
+    if (this.pending && !this.tryEnd(this.pending, this.pendingOffset, offset)) return false;
+    for (let next = this.waiting.shift(); next && !this.completed; next = this.waiting.shift()) {
+      const at = this.response.getWriteOffset();
+      if (!this.tryEnd(next, at, at)) return false;
     }
     if (this.endPending) this.end();
     const drain = this.drain;
