@@ -20,8 +20,11 @@ export type ToAcceptor =
   | { k: 'head'; id: number; s: number; t: string; h: string[] }
   | { k: 'data'; id: number; c: Uint8Array }
   | { k: 'end'; id: number }
-  /** The atom failed: `s` is the status to answer with if nothing was sent yet, `cause` the log reason. */
-  | { k: 'fail'; id: number; s: number; cause: string }
+  /**
+   * The atom failed: `s` is the status to answer with if nothing was sent yet, `cause` the log reason, `r` what
+   * the failure allows (src/main/replay-policy.ts decides whether to send the atom again).
+   */
+  | { k: 'fail'; id: number; s: number; cause: string; r: FailureKind }
   /** `n` request-body bytes were taken by the upstream connection: the acceptor may read that much more. */
   | { k: 'credit'; id: number; n: number }
   /**
@@ -34,3 +37,12 @@ export type ToAcceptor =
 export const FLOW_WINDOW_BYTES = 512 * 1024;
 /** Credits are sent in lumps of at least this size, so small bodies never cause a credit message. */
 export const CREDIT_QUANTUM_BYTES = 64 * 1024;
+
+/**
+ * What an executor knows about a failure that matters for sending the atom again:
+ * - `connect`: the attempt never got a connection, so the request never left the proxy;
+ * - `stale`: a pooled connection failed before any response byte (the upstream may have closed it while it sat
+ *   idle: the keep-alive race), so the request may or may not have reached the upstream;
+ * - `final`: anything else (a response started, a timeout, a fresh connection that broke).
+ */
+export type FailureKind = 'connect' | 'stale' | 'final';

@@ -26,6 +26,10 @@ export class AtomQueue<T> {
     return true;
   }
 
+  peek(): T | undefined {
+    return this.waiting[0]?.item;
+  }
+
   shift(): T | undefined {
     const entry = this.waiting.shift();
     if (!entry) return undefined;

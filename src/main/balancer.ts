@@ -19,6 +19,18 @@ export class RoundRobinBalancer {
     return this.advance();
   }
 
+  /**
+   * The next available upstream in turn other than `excluded`, -1 when there is none. Leaves the rotation
+   * where it was, so retries do not skew the share each upstream gets of new atoms.
+   */
+  pickOther(excluded: number): number {
+    for (let tried = 0; tried < this.upstreamCount; tried++) {
+      const upstream = (this.next + tried) % this.upstreamCount;
+      if (upstream !== excluded && this.isAvailable(upstream)) return upstream;
+    }
+    return -1;
+  }
+
   private advance(): number {
     const upstream = this.next;
     this.next = upstream + 1 === this.upstreamCount ? 0 : upstream + 1;

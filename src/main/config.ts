@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import type { WorkerRouting } from '../pool/choose-worker.js';
 
 /** A configuration problem, reported as one line naming the variable, its value and what is allowed. */
 export class ConfigError extends Error {}
@@ -14,6 +15,11 @@ export interface Config {
   workers: number;
   acceptor: AcceptorEngine;
   logLevel: string;
+  admin: {
+    host: string;
+    /** 0: no admin listener. */
+    port: number;
+  };
   client: {
     idleTimeoutMs: number;
     headerTimeoutMs: number;
@@ -31,6 +37,13 @@ export interface Config {
     queueTimeoutMs: number;
     maxFails: number;
     failTimeoutMs: number;
+    maxIdle: number;
+    minIdle: number;
+    maxRequestsPerConnection: number;
+    maxLifetimeMs: number;
+    routing: WorkerRouting;
+    retries: number;
+    replayMaxBodyBytes: number;
   };
 }
 
@@ -108,6 +121,15 @@ export const VARIABLES = {
   queueTimeoutMs: { name: 'ATOM_QUEUE_TIMEOUT_MS', fallback: '10000', parse: integer(1, MS_MAX) },
   upstreamMaxFails: { name: 'ATOM_UPSTREAM_MAX_FAILS', fallback: '1', parse: integer(0, 1000) },
   upstreamFailTimeoutMs: { name: 'ATOM_UPSTREAM_FAIL_TIMEOUT_MS', fallback: '10000', parse: integer(1, MS_MAX) },
+  upstreamMaxIdle: { name: 'ATOM_UPSTREAM_MAX_IDLE', fallback: '0', parse: integer(0, 100000) },
+  upstreamMinIdle: { name: 'ATOM_UPSTREAM_MIN_IDLE', fallback: '0', parse: integer(0, 100000) },
+  upstreamMaxRequests: { name: 'ATOM_UPSTREAM_MAX_REQUESTS', fallback: '0', parse: integer(0, 2 ** 31 - 1) },
+  upstreamMaxLifetimeMs: { name: 'ATOM_UPSTREAM_MAX_LIFETIME_MS', fallback: '3600000', parse: integer(0, MS_MAX) },
+  workerRouting: { name: 'ATOM_WORKER_ROUTING', fallback: 'reuse-first', parse: oneOf(['reuse-first', 'local-first'] as const) },
+  upstreamRetries: { name: 'ATOM_UPSTREAM_RETRIES', fallback: '2', parse: integer(0, 10) },
+  replayMaxBodyBytes: { name: 'ATOM_REPLAY_MAX_BODY_BYTES', fallback: '65536', parse: integer(0, 16 * 1024 * 1024) },
+  adminHost: { name: 'ATOM_ADMIN_HOST', fallback: '127.0.0.1', parse: hostName },
+  adminPort: { name: 'ATOM_ADMIN_PORT', fallback: '9901', parse: integer(0, 65535) },
 } satisfies Record<string, Variable<unknown>>;
 
 /**
@@ -121,6 +143,17 @@ const UWS_UNSUPPORTED = [
   VARIABLES.clientMaxLifetimeMs,
   VARIABLES.maxHeaderBytes,
 ];
+
+/** The pool limits must leave room for each other: warm connections count against both caps. */
+function checkPoolLimits({ minIdle, maxIdle, maxConnections }: Config['upstream']): void {
+  const v = VARIABLES;
+  if (maxConnections > 0 && minIdle > maxConnections) {
+    throw new ConfigError(`${v.upstreamMinIdle.name}=${minIdle} is not allowed: expected at most ${v.upstreamMaxConns.name} (${maxConnections})`);
+  }
+  if (maxIdle > 0 && minIdle > maxIdle) {
+    throw new ConfigError(`${v.upstreamMinIdle.name}=${minIdle} is not allowed: expected at most ${v.upstreamMaxIdle.name} (${maxIdle})`);
+  }
+}
 
 /** An empty variable counts as unset, as container environments often pass them. */
 function read<T>(env: NodeJS.ProcessEnv, variable: Variable<T>): T {
@@ -146,6 +179,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     workers: read(env, v.workers),
     acceptor: read(env, v.acceptor),
     logLevel: read(env, v.logLevel),
+    admin: { host: read(env, v.adminHost), port: read(env, v.adminPort) },
     client: {
       idleTimeoutMs: read(env, v.clientIdleTimeoutMs),
       headerTimeoutMs: read(env, v.clientHeaderTimeoutMs),
@@ -163,8 +197,16 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       queueTimeoutMs: read(env, v.queueTimeoutMs),
       maxFails: read(env, v.upstreamMaxFails),
       failTimeoutMs: read(env, v.upstreamFailTimeoutMs),
+      maxIdle: read(env, v.upstreamMaxIdle),
+      minIdle: read(env, v.upstreamMinIdle),
+      maxRequestsPerConnection: read(env, v.upstreamMaxRequests),
+      maxLifetimeMs: read(env, v.upstreamMaxLifetimeMs),
+      routing: read(env, v.workerRouting),
+      retries: read(env, v.upstreamRetries),
+      replayMaxBodyBytes: read(env, v.replayMaxBodyBytes),
     },
   };
+  checkPoolLimits(config.upstream);
   if (config.acceptor === 'uws') {
     const unsupported = UWS_UNSUPPORTED.find((variable) => read(env, variable) !== read({}, variable));
     if (unsupported) {

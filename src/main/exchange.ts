@@ -2,6 +2,7 @@ import type { Link } from '../atom/link.js';
 import { CREDIT_QUANTUM_BYTES, FLOW_WINDOW_BYTES, type ToAcceptor, type ToExecutor } from '../atom/messages.js';
 import type { AtomHandle, AtomRequest, ClientResponder } from './client-side.js';
 import { errorText } from './error-text.js';
+import type { FailureReason } from './replay-policy.js';
 
 /** What an exchange needs from the forwarder that owns it. */
 export interface ExchangeHost {
@@ -10,7 +11,11 @@ export interface ExchangeHost {
   finished(exchange: Exchange): void;
   /** Logs a failure answered to (or cut from) the client. */
   logFailure(exchange: Exchange, status: number, cause: string): void;
+  /** The attempt failed before any answer: true if the host sent the atom again (see replay-policy.ts). */
+  retry(exchange: Exchange, reason: FailureReason, cause: string): boolean;
   readonly maxBodyBytes: number;
+  /** Request bodies up to this size are held until the atom ends, so it can be sent again. */
+  readonly replayMaxBodyBytes: number;
 }
 
 /**
@@ -21,9 +26,14 @@ export class Exchange implements AtomHandle {
   /** Worker slot running the atom; -1 while it waits in the queue. */
   slot = -1;
   status = 0;
+  /** Times the atom was sent again after a failed attempt. */
+  retries = 0;
   readonly startedAt = performance.now();
   private done = false;
   private headSent = false;
+  /** Every body chunk so far while they fit in replayMaxBodyBytes; null once they did not. */
+  private heldBody: Uint8Array[] | null = [];
+  private heldBytes = 0;
   private bodyBytes = 0;
   private bodyEnded = false;
   private queuedBody: Uint8Array[] = [];
@@ -34,7 +44,7 @@ export class Exchange implements AtomHandle {
 
   constructor(
     readonly id: number,
-    readonly upstream: number,
+    public upstream: number,
     readonly request: AtomRequest,
     private readonly responder: ClientResponder,
     private readonly host: ExchangeHost,
@@ -42,6 +52,26 @@ export class Exchange implements AtomHandle {
 
   get finished(): boolean {
     return this.done;
+  }
+
+  get responseStarted(): boolean {
+    return this.headSent;
+  }
+
+  /** Every body byte the client sent so far is in hand, so the atom can be sent again from its start. */
+  get bodyHeld(): boolean {
+    return this.heldBody !== null;
+  }
+
+  /**
+   * The attempt failed and the host will route the atom again: it restarts from its held body, with fresh
+   * per-attempt flow-control state, once `start` is called with its new slot.
+   */
+  prepareRetry(): void {
+    this.retries++;
+    this.slot = -1;
+    this.queuedBody = [...this.heldBody!];
+    this.requestUnacked = 0;
   }
 
   /** The forwarder assigned a worker: send the atom and whatever body already arrived. */
@@ -66,6 +96,7 @@ export class Exchange implements AtomHandle {
       this.fail(413, `request body over ATOM_MAX_BODY_BYTES (${limit})`, true);
       return;
     }
+    this.hold(chunk);
     if (this.slot < 0) {
       // Still queued: hold what already arrived and stop reading more until a worker takes the atom.
       this.queuedBody.push(chunk);
@@ -111,6 +142,7 @@ export class Exchange implements AtomHandle {
         this.responder.end();
         break;
       case 'fail':
+        if (message.r !== 'final' && this.host.retry(this, message.r, message.cause)) break;
         this.fail(message.s, message.cause, false);
         break;
       case 'credit':
@@ -129,6 +161,13 @@ export class Exchange implements AtomHandle {
     this.host.logFailure(this, status, cause);
     if (this.headSent) this.responder.abort();
     else this.responder.reject(status, errorText(status), extraHeaders, bodyUnread || (this.request.hasBody && !this.bodyEnded));
+  }
+
+  private hold(chunk: Uint8Array): void {
+    if (!this.heldBody) return;
+    this.heldBytes += chunk.byteLength;
+    if (this.heldBytes <= this.host.replayMaxBodyBytes) this.heldBody.push(chunk);
+    else this.heldBody = null;
   }
 
   private relayData(chunk: Uint8Array): void {

@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
 import type { Link } from '../atom/link.js';
 import type { ToAcceptor, ToExecutor } from '../atom/messages.js';
-import { chooseWorker, MUST_WAIT } from '../pool/choose-worker.js';
-import { Field, type PoolIndex } from '../pool/pool-index.js';
+import { chooseWorker, MUST_WAIT, type WorkerRouting } from '../pool/choose-worker.js';
+import { Cell, Upstream, type PoolIndex } from '../pool/pool-index.js';
 import { UpstreamHealth } from '../pool/upstream-health.js';
 import type { ExecutorSlots, SlotListener } from '../workers/executor-slots.js';
 import { AtomQueue } from './atom-queue.js';
@@ -10,6 +10,7 @@ import { RoundRobinBalancer } from './balancer.js';
 import type { AtomHandle, AtomRequest, ClientResponder } from './client-side.js';
 import { errorText } from './error-text.js';
 import { Exchange, type ExchangeHost } from './exchange.js';
+import { maySendAgain, type FailureReason } from './replay-policy.js';
 
 export interface ForwarderPolicy {
   upstreams: string[];
@@ -20,6 +21,10 @@ export interface ForwarderPolicy {
   /** Connection failures in a row that take an upstream out of rotation (0: never). */
   maxFails: number;
   failTimeoutMs: number;
+  routing: WorkerRouting;
+  /** Times one atom may be sent again after a failed attempt (ATOM_UPSTREAM_RETRIES). */
+  retries: number;
+  replayMaxBodyBytes: number;
 }
 
 /** The handle for a request answered before it became an atom: its body, if any, is discarded. */
@@ -40,6 +45,7 @@ export class Forwarder implements ExchangeHost, SlotListener {
   private nextId = 1;
   private readonly debug: boolean;
   readonly maxBodyBytes: number;
+  readonly replayMaxBodyBytes: number;
 
   constructor(
     private readonly policy: ForwarderPolicy,
@@ -57,6 +63,7 @@ export class Forwarder implements ExchangeHost, SlotListener {
         ),
     );
     this.maxBodyBytes = policy.maxBodyBytes;
+    this.replayMaxBodyBytes = policy.replayMaxBodyBytes;
     this.debug = log.isLevelEnabled('debug');
   }
 
@@ -73,17 +80,29 @@ export class Forwarder implements ExchangeHost, SlotListener {
     if (request.path === '*') return this.answerAsterisk(request, responder);
     const exchange = new Exchange(this.nextId++, this.balancer.pick(), request, responder, this);
     this.exchanges.set(exchange.id, exchange);
+    this.index.addTotal(exchange.upstream, Upstream.IN_FLIGHT, 1);
     const limit = this.maxBodyBytes;
     if (limit > 0 && request.contentLength > limit) {
       exchange.fail(413, `Content-Length ${request.contentLength} over ATOM_MAX_BODY_BYTES (${limit})`, true);
       return exchange;
     }
-    const slot = chooseWorker(this.index, exchange.upstream, this.policy.maxConnectionsPerUpstream);
+    this.route(exchange);
+    return exchange;
+  }
+
+  /** Choose worker → run, or wait in the upstream's bounded queue, or 503 when that is full. */
+  private route(exchange: Exchange): void {
+    const slot = this.chooseSlot(exchange);
     if (slot !== MUST_WAIT) this.run(exchange, slot);
     else if (!this.queues[exchange.upstream]!.push(exchange)) {
       exchange.fail(503, 'upstream connections busy and ATOM_QUEUE_MAX atoms already waiting', false, RETRY_AFTER);
     }
-    return exchange;
+  }
+
+  private chooseSlot(exchange: Exchange): number {
+    const { policy, index } = this;
+    const home = exchange.request.home % index.workerSlots;
+    return chooseWorker(index, exchange.upstream, policy.maxConnectionsPerUpstream, policy.routing, home);
   }
 
   /**
@@ -109,6 +128,7 @@ export class Forwarder implements ExchangeHost, SlotListener {
 
   finished(exchange: Exchange): void {
     this.exchanges.delete(exchange.id);
+    this.index.addTotal(exchange.upstream, Upstream.IN_FLIGHT, -1);
     if (this.debug) {
       this.log.debug(
         { atom: exchange.id, method: exchange.request.method, path: exchange.request.path, status: exchange.status,
@@ -121,8 +141,40 @@ export class Forwarder implements ExchangeHost, SlotListener {
       this.queues[exchange.upstream]!.remove(exchange);
       return;
     }
-    this.index.add(exchange.upstream, exchange.slot, Field.ASSIGNED, -1);
+    this.index.count(exchange.upstream, exchange.slot, Cell.ASSIGNED, -1);
     this.runWaiting(exchange.upstream);
+  }
+
+  retry(exchange: Exchange, reason: FailureReason, cause: string): boolean {
+    const { policy } = this;
+    const facts = {
+      method: exchange.request.method,
+      headers: exchange.request.headers,
+      responseStarted: exchange.responseStarted,
+      bodyHeld: exchange.bodyHeld,
+      retriesUsed: exchange.retries,
+      retriesAllowed: policy.retries,
+    };
+    if (!maySendAgain(reason, facts)) return false;
+    // A connection that could not be made says nothing good about its upstream: try another one if any.
+    const upstream = reason === 'connect' ? this.balancer.pickOther(exchange.upstream) : exchange.upstream;
+    if (upstream < 0) return false;
+    const { slot, upstream: from } = exchange;
+    this.index.count(from, slot, Cell.ASSIGNED, -1);
+    this.index.count(from, slot, Cell.REPLAYS, 1);
+    this.log.warn(
+      { atom: exchange.id, method: exchange.request.method, reason, cause, worker: slot, attempt: exchange.retries + 2,
+        from: policy.upstreams[from], to: policy.upstreams[upstream] },
+      'atom sent again',
+    );
+    this.index.addTotal(from, Upstream.IN_FLIGHT, -1);
+    this.index.addTotal(upstream, Upstream.IN_FLIGHT, 1);
+    exchange.upstream = upstream;
+    exchange.prepareRetry();
+    this.route(exchange);
+    // The failed attempt's place under the old upstream's cap is free again for atoms waiting there.
+    this.runWaiting(from);
+    return true;
   }
 
   logFailure(exchange: Exchange, status: number, cause: string): void {
@@ -146,11 +198,14 @@ export class Forwarder implements ExchangeHost, SlotListener {
     this.log.error({ worker: slot, cause: error.message }, 'worker thread lost; piscina is replacing it');
     // Collect first: failing one lets queued atoms start, and those must not be mistaken for victims.
     const victims = [...this.exchanges.values()].filter((exchange) => exchange.slot === slot);
-    for (const exchange of victims) exchange.fail(502, `worker thread lost: ${error.message}`, false);
+    const cause = `worker thread lost: ${error.message}`;
+    for (const exchange of victims) {
+      if (!this.retry(exchange, 'lost', cause)) exchange.fail(502, cause, false);
+    }
   }
 
   private run(exchange: Exchange, slot: number): void {
-    this.index.add(exchange.upstream, slot, Field.ASSIGNED, 1);
+    this.index.count(exchange.upstream, slot, Cell.ASSIGNED, 1);
     exchange.start(slot);
   }
 
@@ -161,7 +216,7 @@ export class Forwarder implements ExchangeHost, SlotListener {
   private runWaiting(upstream: number): void {
     const queue = this.queues[upstream]!;
     while (queue.length > 0) {
-      const slot = chooseWorker(this.index, upstream, this.policy.maxConnectionsPerUpstream);
+      const slot = this.chooseSlot(queue.peek()!);
       if (slot === MUST_WAIT) return;
       this.run(queue.shift()!, slot);
     }

@@ -11,6 +11,8 @@ import { parseTarget } from './request-target.js';
 
 /** Per client connection: when it was accepted and how many requests it carried, for the client policies. */
 interface ClientConnection {
+  /** Sequence number of the connection (AtomRequest.home). */
+  number: number;
   acceptedAt: number;
   requests: number;
   /**
@@ -80,6 +82,7 @@ export class NodeAcceptor implements Acceptor {
   private readonly server: Server;
   /** Requests whose response has not closed yet: ended responses may still be flushing to slow clients. */
   responding = 0;
+  private connectionsAccepted = 0;
 
   constructor(
     private readonly config: Config,
@@ -97,7 +100,12 @@ export class NodeAcceptor implements Acceptor {
       noDelay: true,
     });
     this.server.on('connection', (socket: Socket) => {
-      const connection: ClientConnection = { acceptedAt: performance.now(), requests: 0, pending: new Set() };
+      const connection: ClientConnection = {
+        number: this.connectionsAccepted++,
+        acceptedAt: performance.now(),
+        requests: 0,
+        pending: new Set(),
+      };
       clientConnections.set(socket, connection);
       socket.once('close', () => {
         for (const settle of connection.pending) settle();
@@ -167,6 +175,7 @@ export class NodeAcceptor implements Acceptor {
         headers: cleaned.headers,
         hasBody,
         contentLength: cleaned.chunked ? -1 : cleaned.contentLength,
+        home: connection.number,
       },
       responder,
     );

@@ -5,6 +5,7 @@ import type { ExecutorSlots } from '../workers/executor-slots.js';
 import { InThreadSlots } from '../workers/in-thread-slots.js';
 import { WorkerSupervisor } from '../workers/worker-supervisor.js';
 import type { Acceptor } from './acceptor.js';
+import { startAdminServer, type AdminServer } from './admin-server.js';
 import type { Config } from './config.js';
 import { Forwarder } from './forwarder.js';
 import { NodeAcceptor } from './node-acceptor.js';
@@ -12,6 +13,8 @@ import { createUwsAcceptor } from './uws-acceptor.js';
 
 export interface RunningProxy {
   port: number;
+  /** The admin listener's port; 0 when ATOM_ADMIN_PORT=0 turned it off. */
+  adminPort: number;
   /** Stops accepting, lets in-flight atoms finish (up to `graceMs`), then closes everything. */
   close(graceMs?: number): Promise<void>;
 }
@@ -29,6 +32,9 @@ export async function startProxy(config: Config, log: Logger): Promise<RunningPr
       maxBodyBytes: config.client.maxBodyBytes,
       maxFails: config.upstream.maxFails,
       failTimeoutMs: config.upstream.failTimeoutMs,
+      routing: config.upstream.routing,
+      retries: config.upstream.retries,
+      replayMaxBodyBytes: config.upstream.replayMaxBodyBytes,
     },
     index,
     log,
@@ -38,6 +44,11 @@ export async function startProxy(config: Config, log: Logger): Promise<RunningPr
     connectTimeoutMs: config.upstream.connectTimeoutMs,
     idleTimeoutMs: config.upstream.idleTimeoutMs,
     responseTimeoutMs: config.upstream.responseTimeoutMs,
+    maxConnections: config.upstream.maxConnections,
+    maxIdle: config.upstream.maxIdle,
+    minIdle: config.upstream.minIdle,
+    maxRequestsPerConnection: config.upstream.maxRequestsPerConnection,
+    maxLifetimeMs: config.upstream.maxLifetimeMs,
   };
   const slots: ExecutorSlots =
     config.workers === 0
@@ -47,15 +58,22 @@ export async function startProxy(config: Config, log: Logger): Promise<RunningPr
   const acceptor: Acceptor =
     config.acceptor === 'uws' ? await createUwsAcceptor(forwarder, log) : new NodeAcceptor(config, forwarder, log);
   let port: number;
+  let admin: AdminServer | null = null;
   try {
     port = await acceptor.listen(config.host, config.port);
+    if (config.admin.port !== 0) {
+      admin = await startAdminServer(config.admin.host, config.admin.port, index, upstreams, slots, log);
+    }
   } catch (error) {
+    await acceptor.stopAccepting();
+    await acceptor.close();
     await slots.close();
     throw error;
   }
 
   return {
     port,
+    adminPort: admin?.port ?? 0,
     async close(graceMs = 10_000) {
       await acceptor.stopAccepting();
       const deadline = performance.now() + graceMs;
@@ -72,6 +90,7 @@ export async function startProxy(config: Config, log: Logger): Promise<RunningPr
         );
       }
       await acceptor.close();
+      await admin?.close();
       log.info({ upstreams, pool: index.snapshot() }, 'upstream pool counters at shutdown');
       await slots.close();
     },

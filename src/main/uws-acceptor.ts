@@ -18,6 +18,8 @@ import { UwsResponder } from './uws-responder.js';
 export class UwsAcceptor implements Acceptor {
   private readonly app: TemplatedApp;
   private listenSocket: us_listen_socket | null = null;
+  /** Stands in for a client connection number (AtomRequest.home): uWS exposes none. */
+  private requestsOpened = 0;
   /** Responses neither completed nor aborted (after completion uWS may still hold unsent bytes; see docs). */
   responding = 0;
   private readonly settled = (): void => {
@@ -92,7 +94,8 @@ export class UwsAcceptor implements Acceptor {
       return;
     }
     handle = this.forwarder.open(
-      { method, path, headers: cleaned.headers, hasBody, contentLength: cleaned.chunked ? -1 : cleaned.contentLength },
+      { method, path, headers: cleaned.headers, hasBody, contentLength: cleaned.chunked ? -1 : cleaned.contentLength,
+        home: this.requestsOpened++ },
       responder,
     );
   };

@@ -1,41 +1,73 @@
 /**
  * The shared upstream pool index: one Int32Array over a SharedArrayBuffer that every thread reads and writes
- * with Atomics. One cell per (upstream, worker slot) holding the Field counters, then one health record per
- * upstream holding the Health fields. Writers:
- * - the worker owning the slot writes CONNECTED, BUSY, OPENED, REQUESTS (its own connections);
- * - the acceptor writes ASSIGNED (atoms it routed to that slot and that have not finished);
- * - any worker writes CONNECT_FAILURES (one failed connection attempt: +1, one success: reset to 0);
- * - the acceptor writes DOWN (it skips the upstream while it is 1).
+ * with Atomics, never under a lock. Layout (docs/pool.md): one cell per (upstream, worker slot) holding the
+ * Cell counters, then one record per upstream holding the Upstream counters. Writers:
+ * - the worker owning a slot writes its cell's connection counters and adds to its upstream's totals;
+ * - the acceptor writes ASSIGNED and REPLAYS, IN_FLIGHT and DOWN;
+ * - any worker writes CONNECT_FAILURES (one failed connection attempt: +1, one success: reset to 0).
  * Nothing here imports HTTP: it only counts.
  */
-export const Field = {
-  /** Open upstream connections this worker holds to this upstream. */
-  CONNECTED: 0,
-  /** Of those, connections carrying a request right now. */
+export const Cell = {
+  /** Open connections of this worker to this upstream that carry no request. */
+  IDLE: 0,
+  /** Open connections carrying a request (or still being let go of after a cancel). */
   BUSY: 1,
-  /** Connections this worker ever opened to this upstream. */
-  OPENED: 2,
+  /** Connections being opened (TCP connect in progress). */
+  CONNECTING: 2,
+  /** Connections this worker ever opened (connect succeeded). */
+  OPENED: 3,
+  /** Open connections this worker saw close, for any reason. */
+  CLOSED: 4,
   /** Requests this worker sent to this upstream. */
-  REQUESTS: 3,
+  REQUESTS: 5,
+  /** Of those, requests sent on a connection that had already carried one. */
+  REUSED: 6,
+  /** Atoms that failed on this worker and were sent again (see src/main/replay-policy.ts). */
+  REPLAYS: 7,
   /** Atoms the acceptor routed to this worker for this upstream that have not finished. */
-  ASSIGNED: 4,
+  ASSIGNED: 8,
 } as const;
-export type FieldName = keyof typeof Field;
-const FIELD_COUNT = 5;
+export type CellName = keyof typeof Cell;
+const CELL_SIZE = 9;
 
-export const Health = {
+export const Upstream = {
+  /** Connections open or opening to this upstream, over all workers (what ATOM_UPSTREAM_MAX_CONNS caps). */
+  CONNECTIONS: 0,
+  /** Of those, idle ones (what ATOM_UPSTREAM_MAX_IDLE caps). */
+  IDLE: 1,
+  OPENED: 2,
+  CLOSED: 3,
+  REQUESTS: 4,
+  REUSED: 5,
+  REPLAYS: 6,
+  /** Atoms sent to this upstream that have not finished, queued ones included. */
+  IN_FLIGHT: 7,
   /** Connection attempts to this upstream that failed in a row, over all workers. */
-  CONNECT_FAILURES: 0,
+  CONNECT_FAILURES: 8,
   /** 1 while the balancer skips this upstream. */
-  DOWN: 1,
+  DOWN: 9,
 } as const;
-export type HealthName = keyof typeof Health;
-const HEALTH_COUNT = 2;
+export type UpstreamName = keyof typeof Upstream;
+const UPSTREAM_SIZE = 10;
+
+/**
+ * The cell counters that also have an upstream total, kept in step by `count`. IDLE is not among them: its
+ * total is reserved against ATOM_UPSTREAM_MAX_IDLE (`reserveTotal`) before a connection may become idle.
+ */
+const TOTAL_OF: ReadonlyArray<number | undefined> = (() => {
+  const totals: Array<number | undefined> = new Array(CELL_SIZE).fill(undefined);
+  totals[Cell.OPENED] = Upstream.OPENED;
+  totals[Cell.CLOSED] = Upstream.CLOSED;
+  totals[Cell.REQUESTS] = Upstream.REQUESTS;
+  totals[Cell.REUSED] = Upstream.REUSED;
+  totals[Cell.REPLAYS] = Upstream.REPLAYS;
+  return totals;
+})();
 
 export class PoolIndex {
   private readonly cells: Int32Array;
-  /** Where the per-upstream health records start, after all the cells. */
-  private readonly healthStart: number;
+  /** Where the per-upstream records start, after all the cells. */
+  private readonly upstreamStart: number;
 
   constructor(
     readonly buffer: SharedArrayBuffer,
@@ -46,11 +78,11 @@ export class PoolIndex {
     if (this.cells.length !== PoolIndex.length(upstreamCount, workerSlots)) {
       throw new RangeError('pool index buffer does not match its dimensions');
     }
-    this.healthStart = upstreamCount * workerSlots * FIELD_COUNT;
+    this.upstreamStart = upstreamCount * workerSlots * CELL_SIZE;
   }
 
   private static length(upstreamCount: number, workerSlots: number): number {
-    return upstreamCount * (workerSlots * FIELD_COUNT + HEALTH_COUNT);
+    return upstreamCount * (workerSlots * CELL_SIZE + UPSTREAM_SIZE);
   }
 
   static create(upstreamCount: number, workerSlots: number): PoolIndex {
@@ -58,56 +90,80 @@ export class PoolIndex {
     return new PoolIndex(new SharedArrayBuffer(bytes), upstreamCount, workerSlots);
   }
 
-  getHealth(upstream: number, field: number): number {
-    return Atomics.load(this.cells, this.healthStart + upstream * HEALTH_COUNT + field);
-  }
-
-  addHealth(upstream: number, field: number, delta: number): void {
-    Atomics.add(this.cells, this.healthStart + upstream * HEALTH_COUNT + field, delta);
-  }
-
-  setHealth(upstream: number, field: number, value: number): void {
-    Atomics.store(this.cells, this.healthStart + upstream * HEALTH_COUNT + field, value);
-  }
-
   private at(upstream: number, slot: number, field: number): number {
-    return (upstream * this.workerSlots + slot) * FIELD_COUNT + field;
+    return (upstream * this.workerSlots + slot) * CELL_SIZE + field;
+  }
+
+  private totalAt(upstream: number, field: number): number {
+    return this.upstreamStart + upstream * UPSTREAM_SIZE + field;
   }
 
   get(upstream: number, slot: number, field: number): number {
     return Atomics.load(this.cells, this.at(upstream, slot, field));
   }
 
-  add(upstream: number, slot: number, field: number, delta: number): void {
+  /** Adds to one cell counter and, if it has one, to the upstream's total of it. */
+  count(upstream: number, slot: number, field: number, delta: number): void {
     Atomics.add(this.cells, this.at(upstream, slot, field), delta);
+    const total = TOTAL_OF[field];
+    if (total !== undefined) Atomics.add(this.cells, this.totalAt(upstream, total), delta);
+  }
+
+  total(upstream: number, field: number): number {
+    return Atomics.load(this.cells, this.totalAt(upstream, field));
+  }
+
+  addTotal(upstream: number, field: number, delta: number): void {
+    Atomics.add(this.cells, this.totalAt(upstream, field), delta);
+  }
+
+  setTotal(upstream: number, field: number, value: number): void {
+    Atomics.store(this.cells, this.totalAt(upstream, field), value);
+  }
+
+  /**
+   * Adds 1 to an upstream total unless that would pass `limit` (0: no limit); false when it would. A
+   * compare-and-swap loop, so threads racing for the last place cannot both get it.
+   */
+  reserveTotal(upstream: number, field: number, limit: number): boolean {
+    const at = this.totalAt(upstream, field);
+    for (;;) {
+      const current = Atomics.load(this.cells, at);
+      if (limit > 0 && current >= limit) return false;
+      if (Atomics.compareExchange(this.cells, at, current, current + 1) === current) return true;
+    }
   }
 
   /** Connections any worker holds busy right now, over all upstreams. */
   busyTotal(): number {
     let busy = 0;
     for (let upstream = 0; upstream < this.upstreamCount; upstream++) {
-      for (let slot = 0; slot < this.workerSlots; slot++) busy += this.get(upstream, slot, Field.BUSY);
+      for (let slot = 0; slot < this.workerSlots; slot++) busy += this.get(upstream, slot, Cell.BUSY);
     }
     return busy;
   }
 
-  /** A worker died: its connections died with it, and nothing it was assigned is still running. */
+  /** A worker died: its connections closed with it. Its totals (opened, requests...) stay as history. */
   forgetSlot(slot: number): void {
     for (let upstream = 0; upstream < this.upstreamCount; upstream++) {
-      Atomics.store(this.cells, this.at(upstream, slot, Field.CONNECTED), 0);
-      Atomics.store(this.cells, this.at(upstream, slot, Field.BUSY), 0);
+      const idle = Atomics.exchange(this.cells, this.at(upstream, slot, Cell.IDLE), 0);
+      const busy = Atomics.exchange(this.cells, this.at(upstream, slot, Cell.BUSY), 0);
+      const connecting = Atomics.exchange(this.cells, this.at(upstream, slot, Cell.CONNECTING), 0);
+      this.addTotal(upstream, Upstream.IDLE, -idle);
+      this.addTotal(upstream, Upstream.CONNECTIONS, -(idle + busy + connecting));
+      this.count(upstream, slot, Cell.CLOSED, idle + busy);
     }
   }
 
-  /** All counters as plain numbers, per upstream: its health and one record per worker slot (log at shutdown). */
-  snapshot(): Array<{ health: Record<HealthName, number>; workers: Array<Record<FieldName, number>> }> {
-    const fields = Object.keys(Field) as FieldName[];
-    const health = Object.keys(Health) as HealthName[];
+  /** All counters as plain numbers, per upstream: its totals and one record per worker slot. */
+  snapshot(): Array<{ totals: Record<UpstreamName, number>; workers: Array<Record<CellName, number>> }> {
+    const cellNames = Object.keys(Cell) as CellName[];
+    const upstreamNames = Object.keys(Upstream) as UpstreamName[];
     return Array.from({ length: this.upstreamCount }, (_, upstream) => ({
-      health: Object.fromEntries(health.map((name) => [name, this.getHealth(upstream, Health[name])])) as Record<HealthName, number>,
+      totals: Object.fromEntries(upstreamNames.map((name) => [name, this.total(upstream, Upstream[name])])) as Record<UpstreamName, number>,
       workers: Array.from(
         { length: this.workerSlots },
-        (_, slot) => Object.fromEntries(fields.map((name) => [name, this.get(upstream, slot, Field[name])])) as Record<FieldName, number>,
+        (_, slot) => Object.fromEntries(cellNames.map((name) => [name, this.get(upstream, slot, Cell[name])])) as Record<CellName, number>,
       ),
     }));
   }

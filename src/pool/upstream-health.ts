@@ -1,4 +1,4 @@
-import { Health, type PoolIndex } from './pool-index.js';
+import { Upstream, type PoolIndex } from './pool-index.js';
 
 /**
  * Passive health, as nginx's max_fails / fail_timeout: after `maxFails` connection attempts to an upstream
@@ -20,15 +20,15 @@ export class UpstreamHealth {
 
   readonly isAvailable = (upstream: number): boolean => {
     const now = performance.now();
-    if (this.index.getHealth(upstream, Health.DOWN) === 1) {
+    if (this.index.total(upstream, Upstream.DOWN) === 1) {
       if (now < this.downUntil[upstream]!) return false;
-      this.index.setHealth(upstream, Health.CONNECT_FAILURES, 0);
-      this.index.setHealth(upstream, Health.DOWN, 0);
+      this.index.setTotal(upstream, Upstream.CONNECT_FAILURES, 0);
+      this.index.setTotal(upstream, Upstream.DOWN, 0);
       return true;
     }
-    const failures = this.index.getHealth(upstream, Health.CONNECT_FAILURES);
+    const failures = this.index.total(upstream, Upstream.CONNECT_FAILURES);
     if (this.maxFails === 0 || failures < this.maxFails) return true;
-    this.index.setHealth(upstream, Health.DOWN, 1);
+    this.index.setTotal(upstream, Upstream.DOWN, 1);
     this.downUntil[upstream] = now + this.failTimeoutMs;
     this.onDown(upstream, failures);
     return false;

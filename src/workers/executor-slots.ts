@@ -4,6 +4,10 @@ import type { ToAcceptor, ToExecutor } from '../atom/messages.js';
 /** Where atoms run: N worker threads, or the acceptor's own thread. The forwarder sees only this. */
 export interface ExecutorSlots {
   readonly count: number;
+  /** Worker threads behind the slots: 0 when the executor runs in the acceptor thread. */
+  readonly threads: number;
+  /** Ends a worker thread abruptly, as a crash would; its replacement takes over the slot. */
+  kill(slot: number): void;
   /** The link to a slot's executor; may change when a worker is replaced, so look it up per send. */
   linkTo(slot: number): Link<ToExecutor>;
   close(): Promise<void>;

@@ -22,6 +22,7 @@ export class Executor {
     this.pools = settings.upstreams.map(
       (origin, upstream) => new UpstreamConnections(origin, settings, index, upstream, slot),
     );
+    for (const pool of this.pools) pool.warm();
   }
 
   readonly receive = (message: ToExecutor): void => {

@@ -8,6 +8,7 @@ import { Executor } from './executor.js';
 /** ATOM_WORKERS=0: one executor in the acceptor thread, reached without any thread hop. */
 export class InThreadSlots implements ExecutorSlots {
   readonly count = 1;
+  readonly threads = 0;
   private readonly executor: Executor;
   private readonly link: LocalLink<ToExecutor>;
 
@@ -18,6 +19,10 @@ export class InThreadSlots implements ExecutorSlots {
 
   linkTo(): LocalLink<ToExecutor> {
     return this.link;
+  }
+
+  kill(): void {
+    throw new Error('ATOM_WORKERS=0 runs no worker thread');
   }
 
   close(): Promise<void> {

@@ -1,12 +1,15 @@
 import type { Dispatcher } from 'undici';
 import type { Link } from '../atom/link.js';
-import { CREDIT_QUANTUM_BYTES, FLOW_WINDOW_BYTES, type ToAcceptor, type ToExecutor } from '../atom/messages.js';
+import { CREDIT_QUANTUM_BYTES, FLOW_WINDOW_BYTES, type FailureKind, type ToAcceptor, type ToExecutor } from '../atom/messages.js';
 import { RequestBody } from './request-body.js';
 import { cleanResponseHeaders } from './response-headers.js';
 import type { UpstreamConnection, UpstreamConnections } from './upstream-connections.js';
 import { statusForUpstreamError } from './upstream-errors.js';
 
 type Open = Extract<ToExecutor, { k: 'open' }>;
+
+/** Errors that say the upstream is slow or the request unsendable, not that the connection was dead. */
+const NOT_A_DEAD_CONNECTION = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_INVALID_ARG']);
 
 /**
  * One atom on one upstream connection: the undici dispatch handler that streams the response back over the
@@ -21,8 +24,13 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
   private cancelled = false;
   private finished = false;
   private bodyTaken = 0;
+  private responded = false;
   readonly body: RequestBody | null;
   private readonly connection: UpstreamConnection;
+  /** The connection came from the idle pool, already open. */
+  private readonly pooled: boolean;
+  /** Sockets the connection had opened before this attempt: unchanged at a failure means it never connected. */
+  private readonly opensBefore: number;
 
   constructor(
     private readonly open: Open,
@@ -32,6 +40,8 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
   ) {
     this.body = open.b ? new RequestBody(this.creditBody) : null;
     this.connection = pool.acquire();
+    this.pooled = this.connection.socket === 'open';
+    this.opensBefore = this.connection.opens;
   }
 
   get id(): number {
@@ -67,6 +77,7 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
 
   onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void, statusText: string): boolean {
     if (statusCode < 200) return true; // 1xx interim responses are the upstream hop's business
+    this.responded = true;
     this.resume = resume;
     this.link.send({ k: 'head', id: this.id, s: statusCode, t: statusText, h: cleanResponseHeaders(rawHeaders) });
     return true;
@@ -88,10 +99,16 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
   onError(error: Error): void {
     if (!this.cancelled) {
       const { status, cause } = statusForUpstreamError(error);
-      this.link.send({ k: 'fail', id: this.id, s: status, cause });
+      this.link.send({ k: 'fail', id: this.id, s: status, cause, r: this.failureKind(error) });
     }
     this.body?.fail(error);
     this.finish();
+  }
+
+  private failureKind(error: Error & { code?: string }): FailureKind {
+    if (this.responded || NOT_A_DEAD_CONNECTION.has(error.code ?? '')) return 'final';
+    if (this.pooled) return 'stale';
+    return this.connection.opens === this.opensBefore ? 'connect' : 'final';
   }
 
   private finish(): void {

@@ -14,8 +14,10 @@ export interface WorkerAttachment {
   settings: ExecutorSettings;
 }
 
-/** The stop request: the only message on the port that is not a batch of atom messages. */
+/** The stop request: one of the two messages on the port that are not a batch of atom messages. */
 export const STOP = 'stop';
+/** The admin's kill request: the thread throws an uncaught error, exactly as a crash would end it. */
+export const CRASH = 'crash';
 
 /**
  * The piscina task that is a worker's whole life: it runs an executor on `port` until the acceptor says stop.
@@ -27,7 +29,13 @@ export default async function attach(attachment: WorkerAttachment): Promise<void
   const index = new PoolIndex(attachment.indexBuffer, settings.upstreams.length, attachment.workerSlots);
   const executor = new Executor(new PortLink<ToAcceptor>(port), settings, index, slot);
   await new Promise<void>((resolve) => {
-    port.on('message', (message: ToExecutor[] | typeof STOP) => {
+    port.on('message', (message: ToExecutor[] | typeof STOP | typeof CRASH) => {
+      if (message === CRASH) {
+        setImmediate(() => {
+          throw new Error(`worker ${slot} killed by an admin request`);
+        });
+        return;
+      }
       if (message !== STOP) {
         for (const atomMessage of message) executor.receive(atomMessage);
         return;

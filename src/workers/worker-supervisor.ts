@@ -5,7 +5,7 @@ import type { ToAcceptor, ToExecutor } from '../atom/messages.js';
 import type { PoolIndex } from '../pool/pool-index.js';
 import type { ExecutorSettings } from './executor-settings.js';
 import type { ExecutorSlots, SlotListener } from './executor-slots.js';
-import { STOP, type WorkerAttachment } from './worker-entry.js';
+import { CRASH, STOP, type WorkerAttachment } from './worker-entry.js';
 
 /** How long a stopping worker may take to close its upstream connections before it is terminated. */
 const STOP_GRACE_MS = 5000;
@@ -39,6 +39,14 @@ export class WorkerSupervisor implements ExecutorSlots {
       atomics: 'disabled',
     });
     for (let slot = 0; slot < count; slot++) this.attach(slot);
+  }
+
+  get threads(): number {
+    return this.count;
+  }
+
+  kill(slot: number): void {
+    this.ports[slot]!.postMessage(CRASH);
   }
 
   linkTo(slot: number): PortLink<ToExecutor> {

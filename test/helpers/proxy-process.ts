@@ -2,6 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import type { UpstreamView } from '../../src/pool/pool-view.js';
+import { freePort } from './free-port.js';
 
 export const MAIN = fileURLToPath(new URL('../../src/main/main.js', import.meta.url));
 
@@ -21,11 +23,20 @@ function spawnProxy(env: Record<string, string>): ChildProcess {
   return child;
 }
 
+/** The admin view of the shared pool index (GET /__atomproxy/pool). */
+export interface PoolView {
+  workers: number;
+  upstreams: UpstreamView[];
+}
+
 /** A real atomproxy process, started with ATOM_* variables, listening on a random loopback port. */
 export interface ProxyProcess {
   port: number;
   url: string;
   pid: number;
+  /** The admin listener (on a random free port unless ATOM_ADMIN_PORT was given). */
+  adminUrl: string;
+  pool(): Promise<PoolView>;
   /** JSON log lines printed so far. */
   readonly logs: Array<Record<string, unknown>>;
   /** Resident set size now and at its peak, in bytes (from /proc). */
@@ -35,10 +46,11 @@ export interface ProxyProcess {
 
 /** Starts the proxy; rejects with its stderr if it exits before saying it listens (within 10 s). */
 export async function startProxy(env: Record<string, string>): Promise<ProxyProcess> {
-  const child = spawnProxy(env);
+  const child = spawnProxy({ ATOM_ADMIN_PORT: String(await freePort()), ...env });
   const logs: Array<Record<string, unknown>> = [];
   let stderr = '';
   child.stderr!.on('data', (data: Buffer) => (stderr += data.toString()));
+  let adminPort = 0;
   const port = await new Promise<number>((resolve, reject) => {
     let buffered = '';
     const timer = setTimeout(() => {
@@ -55,6 +67,7 @@ export async function startProxy(env: Record<string, string>): Promise<ProxyProc
         logs.push(entry);
         if (typeof entry.port === 'number' && String(entry.msg).startsWith('atomproxy listening')) {
           clearTimeout(timer);
+          adminPort = entry.adminPort as number;
           resolve(entry.port);
         }
       }
@@ -65,10 +78,17 @@ export async function startProxy(env: Record<string, string>): Promise<ProxyProc
     });
   });
   const pid = child.pid!;
+  const adminUrl = `http://127.0.0.1:${adminPort}`;
   return {
     port,
     url: `http://127.0.0.1:${port}`,
     pid,
+    adminUrl,
+    async pool() {
+      const response = await fetch(`${adminUrl}/__atomproxy/pool`);
+      if (response.status !== 200) throw new Error(`pool view answered ${response.status}`);
+      return (await response.json()) as PoolView;
+    },
     logs,
     memory() {
       const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -77,7 +97,8 @@ export async function startProxy(env: Record<string, string>): Promise<ProxyProc
     },
     /**
      * SIGTERM, then checks the shutdown was clean: exit code 0 within the 10 s drain grace, and the pool index
-     * balanced (no atom still assigned, no connection still busy), which catches an atom finished twice.
+     * balanced (no atom still assigned or in flight, no connection still busy, no counter below zero), which
+     * catches an atom finished twice and a connection counted out twice.
      */
     async stop() {
       if (child.exitCode !== null) return;
@@ -91,9 +112,11 @@ export async function startProxy(env: Record<string, string>): Promise<ProxyProc
       if (expired) throw new Error(`the stop waited out the drain grace for nothing in flight: ${JSON.stringify(expired)}`);
       const counters = logs.find((line) => line.msg === 'upstream pool counters at shutdown');
       if (!counters) throw new Error('proxy did not log its pool counters at shutdown');
-      for (const upstream of counters.pool as Array<{ workers: Array<Record<string, number>> }>) {
+      const unbalanced = () => new Error(`unbalanced pool index at shutdown: ${JSON.stringify(counters.pool)}`);
+      for (const upstream of counters.pool as Array<{ totals: Record<string, number>; workers: Array<Record<string, number>> }>) {
+        if (upstream.totals.IN_FLIGHT !== 0 || Object.values(upstream.totals).some((value) => value < 0)) throw unbalanced();
         for (const worker of upstream.workers) {
-          if (worker.ASSIGNED !== 0 || worker.BUSY !== 0) throw new Error(`unbalanced pool index at shutdown: ${JSON.stringify(counters.pool)}`);
+          if (worker.ASSIGNED !== 0 || worker.BUSY !== 0 || Object.values(worker).some((value) => value < 0)) throw unbalanced();
         }
       }
     },

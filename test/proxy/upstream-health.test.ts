@@ -35,24 +35,39 @@ for (const variant of VARIANTS) {
       await live.close();
     });
 
-    it('takes an upstream that refuses connections out of rotation after ATOM_UPSTREAM_MAX_FAILS failures', async () => {
+    const retriesOnto = (proxy: ProxyProcess, to: string) =>
+      proxy.logs.filter((line) => line.msg === 'atom sent again' && line.reason === 'connect' && line.from === dead && line.to === to).length;
+
+    it('sends the atom a refused connection failed onto the other upstream, and takes the dead one out of rotation', async () => {
       const proxy = await proxyWith({ ATOM_UPSTREAM_MAX_FAILS: '1', ATOM_UPSTREAM_FAIL_TIMEOUT_MS: '60000' });
       const seen = await statuses(proxy, 20);
-      assert.equal(count(seen, 502), 1, `statuses: ${seen.join(' ')}`);
-      assert.equal(count(seen, 200), 19);
+      assert.equal(count(seen, 200), 20, `statuses: ${seen.join(' ')}`);
       await waitFor(() => proxy.logs.some((line) => line.msg === 'upstream marked down' && line.upstream === dead), 'the log line');
+      assert.equal(retriesOnto(proxy, live.url), 1, 'only the first atom met the dead upstream');
+      const [deadView] = (await proxy.pool()).upstreams;
+      assert.equal(deadView!.replays, 1);
+      assert.equal(deadView!.down, true);
     });
 
     it('tries it again after ATOM_UPSTREAM_FAIL_TIMEOUT_MS', async () => {
       const proxy = await proxyWith({ ATOM_UPSTREAM_MAX_FAILS: '1', ATOM_UPSTREAM_FAIL_TIMEOUT_MS: '300' });
-      assert.equal(count(await statuses(proxy, 6), 502), 1);
+      assert.equal(count(await statuses(proxy, 6), 200), 6);
+      assert.equal(retriesOnto(proxy, live.url), 1);
       await new Promise((resolve) => setTimeout(resolve, 400));
-      assert.equal(count(await statuses(proxy, 6), 502), 1, 'one more try once the fail timeout is over');
+      assert.equal(count(await statuses(proxy, 6), 200), 6);
+      assert.equal(retriesOnto(proxy, live.url), 2, 'one more try once the fail timeout is over');
     });
 
     it('keeps every upstream in rotation with ATOM_UPSTREAM_MAX_FAILS=0', async () => {
       const proxy = await proxyWith({ ATOM_UPSTREAM_MAX_FAILS: '0' });
-      assert.equal(count(await statuses(proxy, 10), 502), 5, 'round robin keeps sending half to the dead upstream');
+      assert.equal(count(await statuses(proxy, 10), 200), 10);
+      assert.equal(retriesOnto(proxy, live.url), 5, 'round robin keeps sending half to the dead upstream first');
+    });
+
+    it('answers 502 for a refused connection when ATOM_UPSTREAM_RETRIES=0', async () => {
+      const proxy = await proxyWith({ ATOM_UPSTREAM_MAX_FAILS: '0', ATOM_UPSTREAM_RETRIES: '0' });
+      assert.equal(count(await statuses(proxy, 10), 502), 5);
+      assert.equal(retriesOnto(proxy, live.url), 0);
     });
   });
 }

@@ -1,0 +1,71 @@
+import { once } from 'node:events';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import type { PoolIndex } from '../pool/pool-index.js';
+import { viewPool } from '../pool/pool-view.js';
+import type { ExecutorSlots } from '../workers/executor-slots.js';
+
+export interface AdminServer {
+  port: number;
+  close(): Promise<void>;
+}
+
+const POOL_PATH = '/__atomproxy/pool';
+/** Ends a worker thread as a crash would (the drill the supervisor's recovery is built for). */
+const KILL_PATH = /^\/__atomproxy\/workers\/(\d+)\/kill$/;
+
+/**
+ * The admin listener (ATOM_ADMIN_PORT, loopback unless ATOM_ADMIN_HOST says otherwise): reads the shared pool
+ * index, and can kill a worker thread. Separate from the proxy port so no client request can reach it.
+ */
+export async function startAdminServer(
+  host: string,
+  port: number,
+  index: PoolIndex,
+  upstreams: string[],
+  slots: ExecutorSlots,
+  log: Logger,
+): Promise<AdminServer> {
+  const server: Server = createServer((request, response) => {
+    request.resume();
+    answer(request, response);
+  });
+  const answer = (request: IncomingMessage, response: ServerResponse): void => {
+    const path = (request.url ?? '').split('?')[0]!;
+    const kill = KILL_PATH.exec(path);
+    if (path === POOL_PATH) {
+      if (request.method !== 'GET' && request.method !== 'HEAD') return reply(response, 405, 'use GET\n', ['allow', 'GET, HEAD']);
+      const view = { workers: slots.threads, upstreams: viewPool(index, upstreams) };
+      return reply(response, 200, JSON.stringify(view), ['content-type', 'application/json']);
+    }
+    if (kill) {
+      if (request.method !== 'POST') return reply(response, 405, 'use POST\n', ['allow', 'POST']);
+      const slot = Number(kill[1]);
+      if (slots.threads === 0) return reply(response, 409, 'ATOM_WORKERS=0: there is no worker thread to kill\n');
+      if (slot >= slots.threads) return reply(response, 404, `no worker ${slot}: workers are 0 to ${slots.threads - 1}\n`);
+      log.warn({ worker: slot }, 'admin request: killing a worker thread');
+      slots.kill(slot);
+      return reply(response, 202, `worker ${slot} is being killed; piscina replaces it\n`);
+    }
+    reply(response, 404, `not found; try GET ${POOL_PATH}\n`);
+  };
+  server.listen(port, host);
+  try {
+    await once(server, 'listening');
+  } catch (error) {
+    throw new Error(`ATOM_ADMIN_PORT ${port} on ATOM_ADMIN_HOST ${host}: ${(error as Error).message}`);
+  }
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () => new Promise((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    }),
+  };
+}
+
+function reply(response: ServerResponse, status: number, body: string, headers: string[] = ['content-type', 'text/plain']): void {
+  response.writeHead(status, [...headers, 'content-length', String(Buffer.byteLength(body))]);
+  response.end(body);
+}

@@ -1,0 +1,52 @@
+import { Cell, type CellName, type PoolIndex, Upstream } from './pool-index.js';
+
+/** One worker's share of one upstream, as the admin view shows it. */
+export type WorkerView = { worker: number } & Record<Lowercase<CellName>, number>;
+
+export interface UpstreamView {
+  url: string;
+  down: boolean;
+  connectFailures: number;
+  /** Open or opening, over all workers: what ATOM_UPSTREAM_MAX_CONNS caps. */
+  connections: number;
+  idle: number;
+  busy: number;
+  connecting: number;
+  opened: number;
+  closed: number;
+  requests: number;
+  reused: number;
+  replays: number;
+  inFlight: number;
+  workers: WorkerView[];
+}
+
+const CELL_NAMES = Object.keys(Cell) as CellName[];
+
+/** Reads the whole index into plain JSON-ready data: per upstream its totals, and per worker its cell. */
+export function viewPool(index: PoolIndex, upstreams: string[]): UpstreamView[] {
+  return upstreams.map((url, upstream) => {
+    const workers = Array.from({ length: index.workerSlots }, (_, slot) => {
+      const view = { worker: slot } as WorkerView;
+      for (const name of CELL_NAMES) view[name.toLowerCase() as Lowercase<CellName>] = index.get(upstream, slot, Cell[name]);
+      return view;
+    });
+    const total = (field: number) => index.total(upstream, field);
+    return {
+      url,
+      down: total(Upstream.DOWN) === 1,
+      connectFailures: total(Upstream.CONNECT_FAILURES),
+      connections: total(Upstream.CONNECTIONS),
+      idle: total(Upstream.IDLE),
+      busy: workers.reduce((sum, worker) => sum + worker.busy, 0),
+      connecting: workers.reduce((sum, worker) => sum + worker.connecting, 0),
+      opened: total(Upstream.OPENED),
+      closed: total(Upstream.CLOSED),
+      requests: total(Upstream.REQUESTS),
+      reused: total(Upstream.REUSED),
+      replays: total(Upstream.REPLAYS),
+      inFlight: total(Upstream.IN_FLIGHT),
+      workers,
+    };
+  });
+}

@@ -1,0 +1,16 @@
+import { Client } from 'undici';
+
+/**
+ * undici has no public way to open a Client's connection before its first request; its pools use the
+ * Client's internal `[kConnect]` method for that. Found by the symbol's description so a changed undici fails
+ * loudly at the first warm-up instead of silently never warming.
+ */
+const kConnect = Object.getOwnPropertySymbols(Client.prototype).find((symbol) => symbol.description === 'connect');
+
+type Connectable = Record<symbol, (callback: () => void) => void>;
+
+/** Starts opening `client`'s connection; its 'connect' or 'connectionError' event reports the outcome. */
+export function preconnect(client: Client): void {
+  if (!kConnect) throw new Error('this undici version has no Client [kConnect]: ATOM_UPSTREAM_MIN_IDLE cannot warm connections');
+  (client as unknown as Connectable)[kConnect]!(() => {});
+}
