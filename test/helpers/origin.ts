@@ -7,6 +7,8 @@ export interface TestOrigin {
   port: number;
   /** TCP connections accepted so far. */
   readonly connections: number;
+  /** Of those, connections still open. */
+  readonly open: number;
   /** Requests seen, in arrival order. */
   readonly requests: IncomingMessage[];
   close(): Promise<void>;
@@ -29,6 +31,9 @@ async function serve(server: Server | NetServer, requests: IncomingMessage[]): P
     port: bound.port,
     get connections() {
       return connections;
+    },
+    get open() {
+      return sockets.size;
     },
     requests,
     close: () =>
