@@ -5,6 +5,9 @@ import { preconnect } from './preconnect.js';
 
 type SocketState = 'closed' | 'connecting' | 'open';
 
+/** Pause before replacing a warm connection that closed. */
+const WARM_RETRY_MS = 1000;
+
 /**
  * One undici Client is one upstream TCP connection at a time (pipelining 1). A Client whose connection closed
  * stays usable: undici reconnects it on the next request, and the 'connect' event counts that as a new one.
@@ -33,6 +36,7 @@ export class UpstreamConnections {
   /** This worker's part of ATOM_UPSTREAM_MIN_IDLE. */
   private readonly warmShare: number;
   private closing = false;
+  private warmTimer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly origin: string,
@@ -106,8 +110,21 @@ export class UpstreamConnections {
     }
   }
 
+  /**
+   * Replaces a warm connection that closed, after a pause: an upstream that closes idle connections at once
+   * must not turn the warm pool into a reconnect loop.
+   */
+  private warmLater(): void {
+    if (this.warmShare === 0 || this.warmTimer) return;
+    this.warmTimer = setTimeout(() => {
+      this.warmTimer = null;
+      this.warm();
+    }, WARM_RETRY_MS);
+  }
+
   async close(): Promise<void> {
     this.closing = true;
+    if (this.warmTimer) clearTimeout(this.warmTimer);
     await Promise.all([...this.all].map((connection) => connection.client.destroy()));
   }
 
@@ -192,7 +209,7 @@ export class UpstreamConnections {
     if (connection.inUse) this.count(Cell.BUSY, -1);
     else this.leaveIdle();
     this.closedOne();
-    if (!connection.inUse) this.warm();
+    if (!connection.inUse) this.warmLater();
   }
 
   private leaveIdle(): void {
