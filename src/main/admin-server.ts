@@ -56,6 +56,7 @@ export async function startAdminServer(
   } catch (error) {
     throw new Error(`ATOM_ADMIN_PORT ${port} on ATOM_ADMIN_HOST ${host}: ${(error as Error).message}`);
   }
+  server.on('error', (error) => log.error({ cause: error.message }, 'admin listener error'));
   return {
     port: (server.address() as AddressInfo).port,
     close: () => new Promise((resolve) => {

@@ -202,6 +202,8 @@ export class Forwarder implements ExchangeHost, SlotListener {
     for (const exchange of victims) {
       if (!this.retry(exchange, 'lost', cause)) exchange.fail(502, cause, false);
     }
+    // The dead thread's connections no longer count against the caps: atoms waiting for them may go now.
+    this.runAllWaiting();
   }
 
   private run(exchange: Exchange, slot: number): void {

@@ -3,6 +3,7 @@ import { PoolIndex } from '../pool/pool-index.js';
 import type { ExecutorSettings } from '../workers/executor-settings.js';
 import type { ExecutorSlots } from '../workers/executor-slots.js';
 import { InThreadSlots } from '../workers/in-thread-slots.js';
+import { canPreconnect } from '../workers/preconnect.js';
 import { WorkerSupervisor } from '../workers/worker-supervisor.js';
 import type { Acceptor } from './acceptor.js';
 import { startAdminServer, type AdminServer } from './admin-server.js';
@@ -22,6 +23,9 @@ export interface RunningProxy {
 /** Assembles and starts the proxy: pool index → forwarder → executors (threads or in-thread) → acceptor. */
 export async function startProxy(config: Config, log: Logger): Promise<RunningProxy> {
   const upstreams = config.upstreams;
+  if (config.upstream.minIdle > 0 && !canPreconnect) {
+    throw new Error('ATOM_UPSTREAM_MIN_IDLE needs undici Client [kConnect], which this undici version lacks');
+  }
   const index = PoolIndex.create(upstreams.length, Math.max(1, config.workers));
   const forwarder = new Forwarder(
     {

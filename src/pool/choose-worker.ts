@@ -19,12 +19,13 @@ interface SlotView {
 }
 
 /**
- * Atoms routed to a slot but not yet holding a connection there will take its idle ones first, and open new
- * ones when there are none. An atom holds a connection once the worker counted it BUSY or CONNECTING; a
- * cancelled atom's connection stays BUSY until undici lets go of it although the atom is no longer ASSIGNED.
+ * Atoms routed to a slot but not yet holding a connection there will take its idle ones first (open, or still
+ * being opened ahead of traffic), and open new ones when there are none. An atom holds a connection once the
+ * worker counted it BUSY or CONNECTING; a cancelled atom's connection stays BUSY until undici lets go of it
+ * although the atom is no longer ASSIGNED.
  */
 function viewOf(index: PoolIndex, upstream: number, slot: number): SlotView {
-  const idle = index.get(upstream, slot, Cell.IDLE);
+  const idle = index.get(upstream, slot, Cell.IDLE) + index.get(upstream, slot, Cell.WARMING);
   const held = index.get(upstream, slot, Cell.BUSY) + index.get(upstream, slot, Cell.CONNECTING);
   const waiting = Math.max(0, index.get(upstream, slot, Cell.ASSIGNED) - held);
   return { idle: Math.max(0, idle - waiting), connections: idle + held + Math.max(0, waiting - idle) };

@@ -12,23 +12,25 @@ export const Cell = {
   IDLE: 0,
   /** Open connections carrying a request (or still being let go of after a cancel). */
   BUSY: 1,
-  /** Connections being opened (TCP connect in progress). */
+  /** Connections being opened for an atom (TCP connect in progress). */
   CONNECTING: 2,
+  /** Connections being opened that no atom holds yet (the warm pool, or an atom cancelled meanwhile). */
+  WARMING: 3,
   /** Connections this worker ever opened (connect succeeded). */
-  OPENED: 3,
+  OPENED: 4,
   /** Open connections this worker saw close, for any reason. */
-  CLOSED: 4,
+  CLOSED: 5,
   /** Requests this worker sent to this upstream. */
-  REQUESTS: 5,
-  /** Of those, requests sent on a connection that had already carried one. */
-  REUSED: 6,
+  REQUESTS: 6,
+  /** Of those, requests sent on a connection that was already open (no connect paid for them). */
+  REUSED: 7,
   /** Atoms that failed on this worker and were sent again (see src/main/replay-policy.ts). */
-  REPLAYS: 7,
+  REPLAYS: 8,
   /** Atoms the acceptor routed to this worker for this upstream that have not finished. */
-  ASSIGNED: 8,
+  ASSIGNED: 9,
 } as const;
 export type CellName = keyof typeof Cell;
-const CELL_SIZE = 9;
+const CELL_SIZE = 10;
 
 export const Upstream = {
   /** Connections open or opening to this upstream, over all workers (what ATOM_UPSTREAM_MAX_CONNS caps). */
@@ -143,14 +145,18 @@ export class PoolIndex {
     return busy;
   }
 
-  /** A worker died: its connections closed with it. Its totals (opened, requests...) stay as history. */
+  /**
+   * A worker died: its connections closed with it. Its history (opened, requests...) stays. Called before the
+   * replacement thread is attached to the slot, so nothing else writes these cells meanwhile.
+   */
   forgetSlot(slot: number): void {
     for (let upstream = 0; upstream < this.upstreamCount; upstream++) {
       const idle = Atomics.exchange(this.cells, this.at(upstream, slot, Cell.IDLE), 0);
       const busy = Atomics.exchange(this.cells, this.at(upstream, slot, Cell.BUSY), 0);
       const connecting = Atomics.exchange(this.cells, this.at(upstream, slot, Cell.CONNECTING), 0);
+      const warming = Atomics.exchange(this.cells, this.at(upstream, slot, Cell.WARMING), 0);
       this.addTotal(upstream, Upstream.IDLE, -idle);
-      this.addTotal(upstream, Upstream.CONNECTIONS, -(idle + busy + connecting));
+      this.addTotal(upstream, Upstream.CONNECTIONS, -(idle + busy + connecting + warming));
       this.count(upstream, slot, Cell.CLOSED, idle + busy);
     }
   }

@@ -12,6 +12,7 @@ export interface UpstreamView {
   idle: number;
   busy: number;
   connecting: number;
+  warming: number;
   opened: number;
   closed: number;
   requests: number;
@@ -40,6 +41,7 @@ export function viewPool(index: PoolIndex, upstreams: string[]): UpstreamView[] 
       idle: total(Upstream.IDLE),
       busy: workers.reduce((sum, worker) => sum + worker.busy, 0),
       connecting: workers.reduce((sum, worker) => sum + worker.connecting, 0),
+      warming: workers.reduce((sum, worker) => sum + worker.warming, 0),
       opened: total(Upstream.OPENED),
       closed: total(Upstream.CLOSED),
       requests: total(Upstream.REQUESTS),

@@ -7,6 +7,9 @@ import { Client } from 'undici';
  */
 const kConnect = Object.getOwnPropertySymbols(Client.prototype).find((symbol) => symbol.description === 'connect');
 
+/** False if this undici has no such method: the proxy then refuses ATOM_UPSTREAM_MIN_IDLE at start. */
+export const canPreconnect = kConnect !== undefined;
+
 type Connectable = Record<symbol, (callback: () => void) => void>;
 
 /** Starts opening `client`'s connection; its 'connect' or 'connectionError' event reports the outcome. */

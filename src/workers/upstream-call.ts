@@ -10,6 +10,8 @@ type Open = Extract<ToExecutor, { k: 'open' }>;
 
 /** Errors that say the upstream is slow or the request unsendable, not that the connection was dead. */
 const NOT_A_DEAD_CONNECTION = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_INVALID_ARG']);
+/** Errors of a connection attempt: the request cannot have left the proxy. */
+const CONNECT_ERRORS = new Set(['ECONNREFUSED', 'UND_ERR_CONNECT_TIMEOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL']);
 
 /**
  * One atom on one upstream connection: the undici dispatch handler that streams the response back over the
@@ -105,10 +107,14 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
     this.finish();
   }
 
+  /** What this failure allows (see FailureKind); the rule is in docs/pool.md. */
   private failureKind(error: Error & { code?: string }): FailureKind {
     if (this.responded || NOT_A_DEAD_CONNECTION.has(error.code ?? '')) return 'final';
-    if (this.pooled) return 'stale';
-    return this.connection.opens === this.opensBefore ? 'connect' : 'final';
+    // A connection this attempt opened itself, and that broke: not the keep-alive race.
+    if (this.connection.opens !== this.opensBefore) return 'final';
+    if (!this.pooled) return 'connect';
+    // The pooled socket was gone before the request could go out and undici could not open another.
+    return CONNECT_ERRORS.has(error.code ?? '') ? 'connect' : 'stale';
   }
 
   private finish(): void {

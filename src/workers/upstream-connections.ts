@@ -5,8 +5,9 @@ import { preconnect } from './preconnect.js';
 
 type SocketState = 'closed' | 'connecting' | 'open';
 
-/** Pause before replacing a warm connection that closed. */
+/** Pause before replacing a warm connection that closed or could not be opened. */
 const WARM_RETRY_MS = 1000;
+const NO_CELL = -1;
 
 /**
  * One undici Client is one upstream TCP connection at a time (pipelining 1). A Client whose connection closed
@@ -18,19 +19,27 @@ export class UpstreamConnection {
   inUse = false;
   /** Requests sent over the current socket. */
   requests = 0;
-  /** Sockets this Client opened, so a call can tell whether its own attempt ever connected. */
+  /** Sockets this Client opened, so a call can tell whether a new one was opened during its attempt. */
   opens = 0;
   openedAt = 0;
   constructor(readonly client: Client) {}
 }
 
+/** The pool index cell that counts a connection in this state (docs/pool.md). */
+function cellOf(socket: SocketState, inUse: boolean): number {
+  if (socket === 'open') return inUse ? Cell.BUSY : Cell.IDLE;
+  if (socket === 'connecting') return inUse ? Cell.CONNECTING : Cell.WARMING;
+  return NO_CELL;
+}
+
 /**
- * This worker's connections to one upstream, and the pool limits that apply to them. The idle ones form a
- * stack so the most recently used (warmest) connection serves the next atom and the coldest ones reach their
- * idle timeout and close. Every state change is mirrored into the shared pool index (IDLE, BUSY, CONNECTING
- * and the upstream's totals), which is how the acceptor routes atoms to idle connections across workers.
+ * This worker's connections to one upstream, and the pool limits that apply to them. Connections no atom holds
+ * form a stack so the most recently used (warmest) one serves the next atom and the coldest ones reach their
+ * idle timeout and close. Every state change goes through `move`, which mirrors it into the shared pool index:
+ * that is how the acceptor routes atoms to idle connections across workers.
  */
 export class UpstreamConnections {
+  /** Connections no atom holds, in any socket state; the newest last. */
   private readonly idle: UpstreamConnection[] = [];
   private readonly all = new Set<UpstreamConnection>();
   /** This worker's part of ATOM_UPSTREAM_MIN_IDLE. */
@@ -51,45 +60,31 @@ export class UpstreamConnections {
   }
 
   /**
-   * The newest idle open connection that is still within its lifetime, else a closed Client to reopen, else a
-   * new one. A connection that comes back open was pooled: a failure on it before any answer may be the
-   * keep-alive race (the upstream closed it while it sat idle).
+   * The newest open connection still within its lifetime, else one being opened ahead of traffic, else a
+   * closed Client to reopen, else a new one. One that comes back open was pooled: a failure on it before any
+   * answer may be the keep-alive race (the upstream closed it while it sat idle).
    */
   acquire(): UpstreamConnection {
-    let connection: UpstreamConnection | undefined;
-    for (let i = this.idle.length - 1; i >= 0 && !connection; i--) {
-      const candidate = this.idle[i]!;
-      if (candidate.socket !== 'open') continue;
-      this.idle.splice(i, 1);
-      this.leaveIdle();
-      if (this.expired(candidate)) this.retire(candidate);
-      else connection = candidate;
+    let connection = this.takeIdle('open');
+    while (connection && this.expired(connection)) {
+      this.retire(connection);
+      connection = this.takeIdle('open');
     }
-    if (connection) {
-      this.count(Cell.BUSY, 1);
-      this.count(Cell.REUSED, 1);
-    } else {
-      const closedAt = this.idle.findIndex((candidate) => candidate.socket === 'closed');
-      connection = closedAt >= 0 ? this.idle.splice(closedAt, 1)[0]! : this.open(this.settings.idleTimeoutMs);
-      this.startConnecting(connection);
-    }
-    connection.inUse = true;
+    if (connection) this.count(Cell.REUSED, 1);
+    connection ??= this.takeIdle('connecting') ?? this.takeIdle('closed') ?? this.open();
+    this.move(connection, connection.socket === 'closed' ? 'connecting' : connection.socket, true);
     connection.requests++;
     this.count(Cell.REQUESTS, 1);
     return connection;
   }
 
-  /** The atom is over. Keep the connection idle unless a pool limit says it has served enough. */
+  /** The atom is over. Keep the connection unless a pool limit says it has served enough. */
   release(connection: UpstreamConnection): void {
-    connection.inUse = false;
-    if (connection.socket === 'open') {
-      this.count(Cell.BUSY, -1);
-      if (!this.mayIdle(connection)) {
-        this.retire(connection);
-        return;
-      }
-      this.count(Cell.IDLE, 1);
+    if (connection.socket === 'open' && (!this.withinLimits(connection) || !this.move(connection, 'open', false))) {
+      this.retire(connection);
+      return;
     }
+    this.move(connection, connection.socket, false);
     this.idle.push(connection);
     this.warm();
   }
@@ -97,29 +92,15 @@ export class UpstreamConnections {
   /** Opens connections until this worker holds its share of ATOM_UPSTREAM_MIN_IDLE, within the global cap. */
   warm(): void {
     if (this.warmShare === 0 || this.closing) return;
-    let spare = 0;
-    for (const connection of this.idle) if (connection.socket !== 'closed') spare++;
+    let spare = this.idle.filter((connection) => connection.socket !== 'closed').length;
     const { maxConnections } = this.settings;
     for (; spare < this.warmShare; spare++) {
       if (maxConnections > 0 && this.index.total(this.upstream, Upstream.CONNECTIONS) >= maxConnections) return;
-      // Warm connections wait for traffic as long as a connection may live, not the ordinary idle timeout.
-      const connection = this.open(this.settings.maxLifetimeMs || this.settings.idleTimeoutMs);
-      this.startConnecting(connection);
+      const connection = this.takeIdle('closed') ?? this.open();
+      this.move(connection, 'connecting', false);
       this.idle.push(connection);
       preconnect(connection.client);
     }
-  }
-
-  /**
-   * Replaces a warm connection that closed, after a pause: an upstream that closes idle connections at once
-   * must not turn the warm pool into a reconnect loop.
-   */
-  private warmLater(): void {
-    if (this.warmShare === 0 || this.warmTimer) return;
-    this.warmTimer = setTimeout(() => {
-      this.warmTimer = null;
-      this.warm();
-    }, WARM_RETRY_MS);
   }
 
   async close(): Promise<void> {
@@ -128,11 +109,38 @@ export class UpstreamConnections {
     await Promise.all([...this.all].map((connection) => connection.client.destroy()));
   }
 
-  private mayIdle(connection: UpstreamConnection): boolean {
+  /** Takes the newest connection in `socket` state off the idle stack. */
+  private takeIdle(socket: SocketState): UpstreamConnection | undefined {
+    for (let i = this.idle.length - 1; i >= 0; i--) {
+      if (this.idle[i]!.socket === socket) return this.idle.splice(i, 1)[0];
+    }
+    return undefined;
+  }
+
+  /**
+   * Puts a connection in a new state and moves its count between index cells, keeping the upstream's
+   * CONNECTIONS and IDLE totals in step. False, with nothing changed, when it would become idle but
+   * ATOM_UPSTREAM_MAX_IDLE has no place left: the caller closes it instead.
+   */
+  private move(connection: UpstreamConnection, socket: SocketState, inUse: boolean): boolean {
+    const from = cellOf(connection.socket, connection.inUse);
+    const to = cellOf(socket, inUse);
+    if (to === Cell.IDLE && from !== Cell.IDLE && !this.index.reserveTotal(this.upstream, Upstream.IDLE, this.settings.maxIdle)) {
+      return false;
+    }
+    if (from === Cell.IDLE && to !== Cell.IDLE) this.index.addTotal(this.upstream, Upstream.IDLE, -1);
+    if ((from === NO_CELL) !== (to === NO_CELL)) this.index.addTotal(this.upstream, Upstream.CONNECTIONS, to === NO_CELL ? -1 : 1);
+    if (from !== NO_CELL) this.count(from, -1);
+    if (to !== NO_CELL) this.count(to, 1);
+    connection.socket = socket;
+    connection.inUse = inUse;
+    return true;
+  }
+
+  private withinLimits(connection: UpstreamConnection): boolean {
     const { maxRequestsPerConnection } = this.settings;
     if (maxRequestsPerConnection > 0 && connection.requests >= maxRequestsPerConnection) return false;
-    if (this.expired(connection)) return false;
-    return this.index.reserveTotal(this.upstream, Upstream.IDLE, this.settings.maxIdle);
+    return !this.expired(connection);
   }
 
   private expired(connection: UpstreamConnection): boolean {
@@ -140,32 +148,35 @@ export class UpstreamConnections {
     return maxLifetimeMs > 0 && performance.now() - connection.openedAt >= maxLifetimeMs;
   }
 
-  /** Closes an open connection that is neither idle nor busy in the counters any more, for good. */
+  /** Closes an open connection for good: its Client is dropped from every list. */
   private retire(connection: UpstreamConnection): void {
-    connection.socket = 'closed';
-    this.closedOne();
+    this.count(Cell.CLOSED, 1);
+    this.move(connection, 'closed', false);
+    const at = this.idle.indexOf(connection);
+    if (at >= 0) this.idle.splice(at, 1);
     this.all.delete(connection);
     void connection.client.close();
   }
 
-  private startConnecting(connection: UpstreamConnection): void {
-    connection.socket = 'connecting';
-    this.count(Cell.CONNECTING, 1);
-    this.index.addTotal(this.upstream, Upstream.CONNECTIONS, 1);
+  /**
+   * Replaces a warm connection that closed or failed to open, after a pause: an upstream that closes idle
+   * connections at once, or refuses them, must not turn the warm pool into a reconnect loop.
+   */
+  private warmLater(): void {
+    if (this.warmShare === 0 || this.warmTimer || this.closing) return;
+    this.warmTimer = setTimeout(() => {
+      this.warmTimer = null;
+      this.warm();
+    }, WARM_RETRY_MS);
   }
 
-  private closedOne(): void {
-    this.count(Cell.CLOSED, 1);
-    this.index.addTotal(this.upstream, Upstream.CONNECTIONS, -1);
-  }
-
-  private open(idleTimeoutMs: number): UpstreamConnection {
+  private open(): UpstreamConnection {
     const { settings } = this;
     const client = new Client(this.origin, {
       pipelining: 1,
       connect: { timeout: settings.connectTimeoutMs },
-      keepAliveTimeout: idleTimeoutMs,
-      keepAliveMaxTimeout: idleTimeoutMs,
+      keepAliveTimeout: settings.idleTimeoutMs,
+      keepAliveMaxTimeout: settings.idleTimeoutMs,
       // Close one second before the upstream's advertised Keep-Alive timeout, never after it.
       keepAliveTimeoutThreshold: 1000,
       headersTimeout: settings.responseTimeoutMs,
@@ -179,45 +190,32 @@ export class UpstreamConnections {
     return connection;
   }
 
+  /** From 'connecting', or from 'closed' when the socket died under a request undici then sent on a new one. */
   private connected(connection: UpstreamConnection): void {
     if (connection.socket === 'open') return;
-    // From 'closed': the socket died under a request that undici then sent on a new one by itself.
-    if (connection.socket === 'closed') this.index.addTotal(this.upstream, Upstream.CONNECTIONS, 1);
-    else this.count(Cell.CONNECTING, -1);
-    connection.socket = 'open';
     connection.opens++;
     connection.openedAt = performance.now();
     connection.requests = connection.inUse ? 1 : 0;
     this.count(Cell.OPENED, 1);
     this.index.setTotal(this.upstream, Upstream.CONNECT_FAILURES, 0);
-    if (connection.inUse) this.count(Cell.BUSY, 1);
-    else if (this.index.reserveTotal(this.upstream, Upstream.IDLE, this.settings.maxIdle)) this.count(Cell.IDLE, 1);
-    else this.retire(connection);
+    if (!this.move(connection, 'open', connection.inUse)) this.retire(connection);
   }
 
   private connectFailed(connection: UpstreamConnection): void {
     this.index.addTotal(this.upstream, Upstream.CONNECT_FAILURES, 1);
     if (connection.socket !== 'connecting') return;
-    connection.socket = 'closed';
-    this.count(Cell.CONNECTING, -1);
-    this.index.addTotal(this.upstream, Upstream.CONNECTIONS, -1);
+    this.move(connection, 'closed', connection.inUse);
+    if (!connection.inUse) this.warmLater();
   }
 
   private disconnected(connection: UpstreamConnection): void {
     if (connection.socket !== 'open') return;
-    connection.socket = 'closed';
-    if (connection.inUse) this.count(Cell.BUSY, -1);
-    else this.leaveIdle();
-    this.closedOne();
+    this.count(Cell.CLOSED, 1);
+    this.move(connection, 'closed', connection.inUse);
     if (!connection.inUse) this.warmLater();
   }
 
-  private leaveIdle(): void {
-    this.count(Cell.IDLE, -1);
-    this.index.addTotal(this.upstream, Upstream.IDLE, -1);
-  }
-
   private count(field: number, delta: number): void {
-    if (delta !== 0) this.index.count(this.upstream, this.slot, field, delta);
+    this.index.count(this.upstream, this.slot, field, delta);
   }
 }

@@ -97,8 +97,9 @@ export async function startProxy(env: Record<string, string>): Promise<ProxyProc
     },
     /**
      * SIGTERM, then checks the shutdown was clean: exit code 0 within the 10 s drain grace, and the pool index
-     * balanced (no atom still assigned or in flight, no connection still busy, no counter below zero), which
-     * catches an atom finished twice and a connection counted out twice.
+     * balanced (no atom still assigned or in flight, no connection still busy or opening for an atom, no counter
+     * below zero, totals equal to the sums of the cells), which catches an atom finished twice and a connection
+     * counted twice or never counted out.
      */
     async stop() {
       if (child.exitCode !== null) return;
@@ -114,9 +115,14 @@ export async function startProxy(env: Record<string, string>): Promise<ProxyProc
       if (!counters) throw new Error('proxy did not log its pool counters at shutdown');
       const unbalanced = () => new Error(`unbalanced pool index at shutdown: ${JSON.stringify(counters.pool)}`);
       for (const upstream of counters.pool as Array<{ totals: Record<string, number>; workers: Array<Record<string, number>> }>) {
-        if (upstream.totals.IN_FLIGHT !== 0 || Object.values(upstream.totals).some((value) => value < 0)) throw unbalanced();
-        for (const worker of upstream.workers) {
-          if (worker.ASSIGNED !== 0 || worker.BUSY !== 0 || Object.values(worker).some((value) => value < 0)) throw unbalanced();
+        const { totals, workers } = upstream;
+        if (totals.IN_FLIGHT !== 0 || Object.values(totals).some((value) => value < 0)) throw unbalanced();
+        const sum = (field: string) => workers.reduce((total, worker) => total + worker[field]!, 0);
+        if (totals.IDLE !== sum('IDLE')) throw unbalanced();
+        if (totals.CONNECTIONS !== sum('IDLE') + sum('BUSY') + sum('CONNECTING') + sum('WARMING')) throw unbalanced();
+        for (const worker of workers) {
+          if (worker.ASSIGNED !== 0 || worker.BUSY !== 0 || worker.CONNECTING !== 0) throw unbalanced();
+          if (Object.values(worker).some((value) => value < 0)) throw unbalanced();
         }
       }
     },

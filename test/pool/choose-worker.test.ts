@@ -56,6 +56,14 @@ describe('choosing the worker for an atom', () => {
     assert.equal(index.get(0, 1, Cell.CLOSED), 2);
   });
 
+  it('sends an atom to a connection being opened ahead of traffic, and counts that one against the cap', () => {
+    const index = PoolIndex.create(1, 2);
+    index.count(0, 1, Cell.WARMING, 1);
+    assert.equal(reuseFirst(index, 0, 1), 1, 'the warming connection is as good as idle');
+    index.count(0, 1, Cell.ASSIGNED, 1);
+    assert.equal(reuseFirst(index, 0, 1), MUST_WAIT, 'taken, and the cap of 1 is reached');
+  });
+
   it('counts a connection still held busy by a worker as in use, even after its atom was unassigned', () => {
     const index = PoolIndex.create(1, 1);
     index.count(0, 0, Cell.BUSY, 1); // a cancelled atom: ASSIGNED already back to 0, undici not done yet
