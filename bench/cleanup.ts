@@ -1,0 +1,26 @@
+/**
+ * Everything the bench started that must not outlive it (origin, proxies, nginx, haproxy, load clients).
+ * Each owner registers a stop when it starts and unregisters when it stopped on its own; SIGINT and SIGTERM
+ * run every registered stop before exiting.
+ */
+const stops = new Set<() => Promise<void> | void>();
+
+export function registerStop(stop: () => Promise<void> | void): () => void {
+  stops.add(stop);
+  return () => stops.delete(stop);
+}
+
+export async function stopEverything(): Promise<void> {
+  const pending = [...stops];
+  stops.clear();
+  await Promise.allSettled(pending.map(async (stop) => stop()));
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    console.error(`# ${signal}: stopping everything the bench started`);
+    // A stop that hangs must not keep the bench alive: 10 s, then exit regardless.
+    setTimeout(() => process.exit(130), 10_000).unref();
+    void stopEverything().finally(() => process.exit(130));
+  });
+}
