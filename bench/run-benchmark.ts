@@ -82,7 +82,8 @@ export async function runBenchmark(plan: Plan): Promise<{ samples: Sample[]; pro
   const { targets, modes, options } = plan;
   const samples: Sample[] = [];
   const problems: string[] = [];
-  const total = options.reps * targets.length * modes.length;
+  const runs = (target: Target) => modes.filter((mode) => target.answersHttp10 || !mode.http10);
+  const total = options.reps * targets.reduce((sum, target) => sum + runs(target).length, 0);
   const started = Date.now();
   let done = 0;
   for (let rep = 0; rep < options.reps; rep++) {
@@ -93,10 +94,10 @@ export async function runBenchmark(plan: Plan): Promise<{ samples: Sample[]; pro
         running = await startWarm(target, plan);
       } catch (error) {
         problems.push(`rep ${rep + 1} ${target.name}: did not start: ${(error as Error).message}`);
-        done += modes.length;
+        done += runs(target).length;
         continue;
       }
-      for (const mode of modes) {
+      for (const mode of runs(target)) {
         done++;
         const where = `[${done}/${total}] rep ${rep + 1}/${options.reps} · ${mode.id} · ${target.name}`;
         try {

@@ -4,7 +4,11 @@ import { runCommand } from './run-command.js';
 
 const AUTOCANNON = fileURLToPath(new URL('../../../node_modules/autocannon/autocannon.js', import.meta.url));
 
-/** autocannon -c 64 -d <s> -j: HTTP/1.1 only; it saturates its core near 38k req/s (ANCHOR-BENCH). */
+/**
+ * autocannon -c 64 -d <s> -j: HTTP/1.1 only; it saturates its core near 38k req/s (ANCHOR-BENCH). It always sends
+ * its own "Connection: keep-alive", so a close client adds "Connection: close" (close wins; the server closes and
+ * autocannon reconnects). Its -D 1 (reconnect after each response) counts no responses in 9.0, so it is not used.
+ */
 export async function runAutocannon(spec: LoadSpec): Promise<LoadResult> {
   const close = spec.keepAlive ? [] : ['-H', 'connection=close'];
   const upload = spec.uploadBytes ? ['-m', 'POST', '-b', 'x'.repeat(spec.uploadBytes)] : [];

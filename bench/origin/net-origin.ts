@@ -28,8 +28,8 @@ function serve(socket: Socket): void {
       if (buffered.length < end + 4 + length) return;
       buffered = buffered.subarray(end + 4 + length);
       const [, path = '', version] = /^\S+ (\S+) (HTTP\/1\.\d)/.exec(head) ?? [];
-      const connection = /\r\nconnection:\s*([^\r]*)/i.exec(head)?.[1]?.toLowerCase() ?? '';
-      const keepAlive = version === 'HTTP/1.0' ? connection === 'keep-alive' : connection !== 'close';
+      // Every Connection header counts (autocannon sends its own "keep-alive" beside ours).
+      const keepAlive = version === 'HTTP/1.0' ? /\r\nconnection:[^\r]*keep-alive/i.test(head) : !/\r\nconnection:[^\r]*close/i.test(head);
       const body = BODIES.get(path);
       const header = keepAlive ? (version === 'HTTP/1.0' ? 'Connection: keep-alive\r\n' : '') : 'Connection: close\r\n';
       const bytes = body ? response('200 OK', body, header) : response('404 Not Found', Buffer.alloc(0), header);

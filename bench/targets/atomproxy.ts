@@ -8,6 +8,7 @@ export function atomproxyTarget(engine: 'node' | 'uws', workers: number): Target
   return {
     id: `${engine}/${workers}`,
     name: `atomproxy ${engine}, ATOM_WORKERS=${workers}`,
+    answersHttp10: engine === 'node',
     async start(origin, env = {}) {
       const proxy = await startProxy({ ...env, ATOM_UPSTREAMS: origin.url, ATOM_ACCEPTOR: engine, ATOM_WORKERS: String(workers) });
       const unregister = registerStop(() => proxy.stop());

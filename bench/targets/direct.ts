@@ -4,5 +4,6 @@ import type { Target } from './target.js';
 export const directTarget: Target = {
   id: 'direct',
   name: 'direct (no proxy)',
+  answersHttp10: true,
   start: async (origin) => ({ url: origin.url, pids: () => [], stop: async () => {} }),
 };

@@ -11,6 +11,7 @@ export function haproxyTarget(haproxy: string): Target {
   return {
     id: 'haproxy',
     name: 'haproxy',
+    answersHttp10: true,
     async start(origin) {
       const dir = mkdtempSync(join(tmpdir(), 'atomproxy-bench-haproxy-'));
       const port = await freePort();

@@ -13,6 +13,7 @@ export function nginxTarget(nginx: string): Target {
   return {
     id: 'nginx',
     name: 'nginx',
+    answersHttp10: true,
     async start(origin) {
       const dir = mkdtempSync(join(tmpdir(), 'atomproxy-bench-nginx-'));
       const port = await freePort();
