@@ -62,7 +62,7 @@ async function measure(running: RunningTarget, target: Target, mode: Mode, rep: 
     requestsPerSecond: load.ok / load.seconds,
     p50Ms: load.p50Ms,
     p99Ms: load.p99Ms,
-    cpuMicrosPerRequest: pids.length ? (cpu * 1e6) / ok : null,
+    cpuMicrosPerRequest: pids.length && load.ok ? (cpu * 1e6) / load.ok : null,
     upstreamConnsOpened: opened,
     upstreamConnsPer1k: (opened * 1000) / ok,
     peakRssBytes: pids.length ? peakRssBytes(pids) : null,

@@ -1,13 +1,35 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from '../test/helpers/free-port.js';
 import { registerStop } from './cleanup.js';
 
-/** A server program (nginx, haproxy) started in the foreground from a config the bench wrote into `dir`. */
+/** A server program (nginx, haproxy) started in the foreground from a config the bench wrote into a temp dir. */
 export interface ServerProcess {
   pid: number;
+  url: string;
   stop(): Promise<void>;
+}
+
+/**
+ * Picks a free port and a temp dir, writes `config(dir, port)` there as `name.conf`, and starts
+ * `command ...args(dir, configPath)`; the dir goes away when the server is stopped.
+ */
+export async function startConfiguredServer(
+  name: string,
+  command: string,
+  config: (dir: string, port: number) => string,
+  args: (dir: string, configPath: string) => string[],
+): Promise<ServerProcess> {
+  const dir = mkdtempSync(join(tmpdir(), `atomproxy-bench-${name}-`));
+  chmodSync(dir, 0o755); // nginx started as root runs its workers as nobody: they read bodies and write temp files here
+  const port = await freePort();
+  const configPath = join(dir, `${name}.conf`);
+  writeFileSync(configPath, config(dir, port));
+  return startServerProcess(command, args(dir, configPath), port, dir);
 }
 
 function portAccepts(port: number): Promise<boolean> {
@@ -21,7 +43,7 @@ function portAccepts(port: number): Promise<boolean> {
 }
 
 /** Starts `command args`, waits (10 s at most) until `port` accepts, and removes `dir` when stopped. */
-export async function startServerProcess(command: string, args: string[], port: number, dir: string): Promise<ServerProcess> {
+async function startServerProcess(command: string, args: string[], port: number, dir: string): Promise<ServerProcess> {
   const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (data: Buffer) => (stderr += data.toString()));
@@ -45,5 +67,5 @@ export async function startServerProcess(command: string, args: string[], port: 
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  return { pid: child.pid!, stop };
+  return { pid: child.pid!, url: `http://127.0.0.1:${port}`, stop };
 }

@@ -1,23 +1,9 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { freePort } from '../../test/helpers/free-port.js';
-import { processTree } from '../process-stats.js';
-import { startServerProcess } from '../server-process.js';
+import { serverTarget } from './server-target.js';
 import type { Target } from './target.js';
 
 /** HAProxy as ANCHOR-BENCH's conf/haproxy.cfg: 1 thread, keep-alive both sides, http-reuse always, in the foreground. */
 export function haproxyTarget(haproxy: string): Target {
-  return {
-    id: 'haproxy',
-    name: 'haproxy',
-    answersHttp10: true,
-    async start(origin) {
-      const dir = mkdtempSync(join(tmpdir(), 'atomproxy-bench-haproxy-'));
-      const port = await freePort();
-      writeFileSync(
-        join(dir, 'haproxy.cfg'),
-        `global
+  const config = (originHost: string, _dir: string, port: number) => `global
     nbthread 1
     maxconn 8192
 defaults
@@ -33,11 +19,7 @@ frontend fe
     bind 127.0.0.1:${port}
     default_backend be
 backend be
-    server origin1 ${new URL(origin.url).host}
-`,
-      );
-      const server = await startServerProcess(haproxy, ['-db', '-f', join(dir, 'haproxy.cfg')], port, dir);
-      return { url: `http://127.0.0.1:${port}`, pids: () => processTree(server.pid), stop: () => server.stop() };
-    },
-  };
+    server origin1 ${originHost}
+`;
+  return serverTarget('haproxy', haproxy, config, (_dir, path) => ['-db', '-f', path]);
 }
