@@ -33,13 +33,13 @@ const PRELOAD = fileURLToPath(new URL('./preload.js', import.meta.url));
 const monotonicMicros = () => Number(process.hrtime.bigint() / 1000n); // the clock V8's profile timestamps use
 
 /** Waits until the threads' profiles stop appearing (they write within ~100 ms of the stop file), 5 s at most. */
-async function waitForProfiles(dir: string, atLeast: number): Promise<void> {
+async function waitForProfiles(dir: string): Promise<void> {
   const count = () => readdirSync(dir).filter((name) => name.endsWith('.cpuprofile')).length;
   let seen = -1;
   for (const deadline = Date.now() + 5000; Date.now() < deadline; ) {
     await new Promise((resolve) => setTimeout(resolve, 400));
     const now = count();
-    if (now >= atLeast && now === seen) return;
+    if (now > 0 && now === seen) return;
     seen = now;
   }
 }
@@ -59,7 +59,7 @@ export async function profileTarget(target: Target, plan: Plan): Promise<StagePr
     const to = monotonicMicros();
     const cpu = cpuSeconds(pids) - cpuBefore;
     writeFileSync(join(dir, 'stop'), '');
-    await waitForProfiles(dir, pids.length ? 1 : 0);
+    await waitForProfiles(dir);
     await running.stop();
     const { byStage, byFunction, threads } = attribute(dir, from, to);
     const sampled = [...byStage].filter(([stage]) => stage !== IDLE).reduce((sum, [, micros]) => sum + micros, 0);

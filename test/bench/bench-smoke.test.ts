@@ -4,7 +4,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { BenchReport } from '../../bench/report/bench-report.js';
 import { findTool } from '../helpers/nginx-origin.js';
 
@@ -13,7 +13,14 @@ const BENCH = fileURLToPath(new URL('../../bench/main.js', import.meta.url));
 /** Runs a tiny bench (never asserting speed, only that it completes and reports) and reads what it wrote. */
 async function runBench(args: string[]): Promise<{ report: BenchReport; stdout: string; markdown: string; svg: string }> {
   const out = mkdtempSync(join(tmpdir(), 'atomproxy-bench-test-'));
-  after(() => rmSync(out, { recursive: true, force: true }));
+  try {
+    return await benchInto(out, args);
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+}
+
+async function benchInto(out: string, args: string[]): Promise<{ report: BenchReport; stdout: string; markdown: string; svg: string }> {
   const child = spawn(process.execPath, [BENCH, '--quick', '--seconds', '1', '--requests', '300', '--out', out, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
