@@ -4,13 +4,25 @@
  * run every registered stop before exiting.
  */
 const stops = new Set<() => Promise<void> | void>();
+/** Set once everything was stopped: what starts later (the runner may be mid-step) is stopped at once. */
+let stopping = false;
 
 export function registerStop(stop: () => Promise<void> | void): () => void {
+  if (stopping) {
+    // Synchronously started: the exit that follows stopEverything() may come before the next microtask.
+    try {
+      void Promise.resolve(stop()).catch(() => {});
+    } catch {
+      // nothing more to do for it
+    }
+    return () => {};
+  }
   stops.add(stop);
   return () => stops.delete(stop);
 }
 
 export async function stopEverything(): Promise<void> {
+  stopping = true;
   const pending = [...stops];
   stops.clear();
   await Promise.allSettled(pending.map(async (stop) => stop()));

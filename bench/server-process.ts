@@ -26,10 +26,15 @@ export async function startConfiguredServer(
 ): Promise<ServerProcess> {
   const dir = mkdtempSync(join(tmpdir(), `atomproxy-bench-${name}-`));
   chmodSync(dir, 0o755); // nginx started as root runs its workers as nobody: they read bodies and write temp files here
+  const removeDir = registerStop(() => rmSync(dir, { recursive: true, force: true }));
   const port = await freePort();
   const configPath = join(dir, `${name}.conf`);
-  writeFileSync(configPath, config(dir, port));
-  return startServerProcess(command, args(dir, configPath), port, dir);
+  try {
+    writeFileSync(configPath, config(dir, port));
+    return await startServerProcess(command, args(dir, configPath), port, dir);
+  } finally {
+    removeDir(); // the server's own stop removes it from now on
+  }
 }
 
 function portAccepts(port: number): Promise<boolean> {

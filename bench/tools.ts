@@ -1,5 +1,5 @@
+import { spawnSync } from 'node:child_process';
 import { findTool } from '../test/helpers/nginx-origin.js';
-import { loadNativeUws } from '../src/main/uws-loader.js';
 
 /** The external programs and optional modules the bench can use; `--without` makes it behave as if one were missing. */
 export type ToolName = 'nginx' | 'haproxy' | 'wrk' | 'ab' | 'taskset' | 'uws';
@@ -14,11 +14,12 @@ export function findTools(without: ReadonlySet<string>): Tools {
   return tools;
 }
 
+/**
+ * Tries the proxy's own loader in a child process: loaded into the bench, uWebSockets.js replaces its SIGINT and
+ * SIGTERM handlers, and the bench could no longer stop what it started.
+ */
 function nativeUws(): string | null {
-  try {
-    loadNativeUws();
-    return 'uWebSockets.js';
-  } catch {
-    return null;
-  }
+  const loader = new URL('../src/main/uws-loader.js', import.meta.url).href;
+  const check = spawnSync(process.execPath, ['-e', `import(${JSON.stringify(loader)}).then((m) => m.loadNativeUws())`], { stdio: 'ignore' });
+  return check.status === 0 ? 'uWebSockets.js' : null;
 }
