@@ -1,0 +1,91 @@
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { MODES } from './modes.js';
+import { ALL_TARGET_IDS } from './targets/all-targets.js';
+import { TOOL_NAMES } from './tools.js';
+
+export interface Options {
+  quick: boolean;
+  reps: number;
+  /** Measured seconds per run for the duration-bound clients (whole seconds: wrk takes no fractions). */
+  seconds: number;
+  /** Unmeasured warm-up when a target starts. */
+  warmupSeconds: number;
+  /** Requests per run for the count-bound clients (ab, the bench's HTTP/1.0 client). */
+  requests: number;
+  /** Seconds of the body-size and autocannon modes (they matter less than the four client modes). */
+  extraSeconds: number;
+  targets: string[] | null;
+  modes: string[];
+  without: Set<string>;
+  /** Targets to profile with --cpu-prof, e.g. ["node/1", "uws/1"]; empty skips the profile. */
+  profile: string[];
+  profileSeconds: number;
+  outDir: string;
+}
+
+const USAGE = `npm run bench -- [--quick] [--reps N] [--seconds S] [--requests N] [--bodies]
+  [--targets ${ALL_TARGET_IDS.join(',')}] [--modes ${MODES.map((mode) => mode.id).join(',')}]
+  [--without ${TOOL_NAMES.join(',')}] [--profile node/1,uws/1 | --profile none] [--out DIR]`;
+
+function list(value: string | undefined): string[] | null {
+  return value === undefined ? null : value.split(',').map((item) => item.trim()).filter(Boolean);
+}
+
+function positive(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const number = Number(value);
+  if (!(number > 0)) throw new Error(`--${name} ${value}: expected a positive number\n${USAGE}`);
+  return number;
+}
+
+function checkAll(name: string, values: string[] | null, allowed: readonly string[]): void {
+  const unknown = (values ?? []).filter((value) => !allowed.includes(value) && value !== 'none');
+  if (unknown.length) throw new Error(`--${name}: unknown ${unknown.join(', ')} (allowed: ${allowed.join(', ')})\n${USAGE}`);
+}
+
+/** Reads the flags (never ATOM_* variables: the proxy refuses unknown ones). --quick is 1 rep of short runs, no body sizes. */
+export function parseOptions(argv: string[]): Options {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      quick: { type: 'boolean', default: false },
+      bodies: { type: 'boolean', default: false },
+      reps: { type: 'string' },
+      seconds: { type: 'string' },
+      requests: { type: 'string' },
+      targets: { type: 'string' },
+      modes: { type: 'string' },
+      without: { type: 'string' },
+      profile: { type: 'string' },
+      out: { type: 'string' },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) throw new Error(USAGE);
+  const quick = values.quick!;
+  // wrk takes whole seconds.
+  const seconds = Math.round(positive('seconds', values.seconds, quick ? 2 : 5));
+  const targets = list(values.targets);
+  const modes = list(values.modes) ?? MODES.filter((mode) => !mode.bodies || !quick || values.bodies).map((mode) => mode.id);
+  const without = list(values.without) ?? [];
+  const profile = list(values.profile) ?? ['node/1', 'uws/1'];
+  checkAll('targets', targets, ALL_TARGET_IDS);
+  checkAll('modes', modes, MODES.map((mode) => mode.id));
+  checkAll('without', without, TOOL_NAMES);
+  checkAll('profile', profile, ALL_TARGET_IDS);
+  return {
+    quick,
+    reps: Math.round(positive('reps', values.reps, quick ? 1 : 3)),
+    seconds,
+    warmupSeconds: 1,
+    requests: Math.round(positive('requests', values.requests, quick ? 3000 : 20000)),
+    extraSeconds: quick ? seconds : Math.min(seconds, 3),
+    targets,
+    modes,
+    without: new Set(without),
+    profile: profile.filter((id) => id !== 'none'),
+    profileSeconds: quick ? 2 : 5,
+    outDir: values.out ?? fileURLToPath(new URL('../../bench/results/', import.meta.url)),
+  };
+}

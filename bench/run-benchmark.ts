@@ -1,0 +1,126 @@
+import { describeClient, pickClient, runClient } from './load/clients.js';
+import type { LoadSpec } from './load/load-spec.js';
+import type { Mode } from './modes.js';
+import type { Options } from './options.js';
+import type { Origin } from './origin/origin.js';
+import { cpuSeconds, peakRssBytes, pin, resetPeakRss } from './process-stats.js';
+import type { Sample } from './sample.js';
+import type { RunningTarget, Target } from './targets/target.js';
+import type { Tools } from './tools.js';
+
+export interface Plan {
+  targets: Target[];
+  modes: Mode[];
+  origin: Origin;
+  tools: Tools;
+  options: Options;
+  /** Proxy on CPU 0, everything else on CPU 1. */
+  pinned: boolean;
+}
+
+export function loadSpec(url: string, mode: Mode, options: Options): LoadSpec {
+  const extra = mode.bodies || mode.id === 'autocannon';
+  return {
+    url: url + mode.path,
+    seconds: extra ? options.extraSeconds : options.seconds,
+    requests: options.requests,
+    http10: mode.http10,
+    keepAlive: mode.keepAlive,
+    uploadBytes: mode.uploadBytes,
+  };
+}
+
+/** Starts a target, pinned to CPU 0 when the plan pins, and warms it (and its upstream pool) up unmeasured. */
+export async function startWarm(target: Target, plan: Plan, env?: Record<string, string>): Promise<RunningTarget> {
+  const running = await target.start(plan.origin, env);
+  if (plan.pinned) for (const pid of running.pids()) pin(pid, '0');
+  const warmup: LoadSpec = { url: `${running.url}/`, seconds: plan.options.warmupSeconds, requests: 0, http10: false, keepAlive: true, uploadBytes: 0 };
+  await runClient(pickClient(['wrk', 'autocannon'], plan.tools), plan.tools, warmup);
+  return running;
+}
+
+async function measure(running: RunningTarget, target: Target, mode: Mode, rep: number, plan: Plan): Promise<Sample> {
+  const spec = loadSpec(running.url, mode, plan.options);
+  const client = pickClient(mode.clients, plan.tools);
+  const pids = running.pids();
+  resetPeakRss(pids);
+  const acceptedBefore = await plan.origin.accepted();
+  const cpuBefore = cpuSeconds(pids);
+  const load = await runClient(client, plan.tools, spec);
+  const cpu = cpuSeconds(pids) - cpuBefore;
+  const opened = (await plan.origin.accepted()) - acceptedBefore;
+  const ok = Math.max(1, load.ok);
+  return {
+    rep,
+    target: target.id,
+    mode: mode.id,
+    client: describeClient(client, spec),
+    ok: load.ok,
+    non2xx: load.non2xx,
+    errors: load.errors,
+    seconds: load.seconds,
+    requestsPerSecond: load.ok / load.seconds,
+    p50Ms: load.p50Ms,
+    p99Ms: load.p99Ms,
+    cpuMicrosPerRequest: pids.length && load.ok ? (cpu * 1e6) / load.ok : null,
+    upstreamConnsOpened: opened,
+    upstreamConnsPer1k: (opened * 1000) / ok,
+    peakRssBytes: pids.length ? peakRssBytes(pids) : null,
+  };
+}
+
+function minutes(ms: number): string {
+  const seconds = Math.round(ms / 1000);
+  return `${Math.floor(seconds / 60)}m${String(seconds % 60).padStart(2, '0')}s`;
+}
+
+/**
+ * Every repetition runs every target (starting target rotated per repetition, so none always runs first on a
+ * quiet or warm machine), and each started target runs every mode. One progress line per run on stderr.
+ */
+export async function runBenchmark(plan: Plan): Promise<{ samples: Sample[]; problems: string[] }> {
+  const { targets, modes, options } = plan;
+  const samples: Sample[] = [];
+  const problems: string[] = [];
+  const runs = (target: Target) => modes.filter((mode) => target.answersHttp10 || !mode.http10);
+  const total = options.reps * targets.reduce((sum, target) => sum + runs(target).length, 0);
+  const started = Date.now();
+  let done = 0;
+  for (let rep = 0; rep < options.reps; rep++) {
+    const order = targets.map((_, i) => targets[(i + rep) % targets.length]!);
+    for (const target of order) {
+      let running: RunningTarget;
+      try {
+        running = await startWarm(target, plan);
+      } catch (error) {
+        problems.push(`rep ${rep + 1} ${target.name}: did not start: ${(error as Error).message}`);
+        done += runs(target).length;
+        continue;
+      }
+      for (const mode of runs(target)) {
+        done++;
+        const where = `[${done}/${total}] rep ${rep + 1}/${options.reps} · ${mode.id} · ${target.name}`;
+        try {
+          const sample = await measure(running, target, mode, rep, plan);
+          samples.push(sample);
+          const elapsed = Date.now() - started;
+          console.error(
+            `# ${where} (${sample.client}): ${Math.round(sample.requestsPerSecond)} req/s, ` +
+              `${sample.cpuMicrosPerRequest === null ? '-' : sample.cpuMicrosPerRequest.toFixed(1)} µs/req, ` +
+              `${sample.upstreamConnsOpened} upstream conns, ${sample.errors} errors, ${sample.non2xx} non-2xx · ` +
+              `${minutes(elapsed)} elapsed, ~${minutes((elapsed / done) * (total - done))} left`,
+          );
+        } catch (error) {
+          problems.push(`${where}: ${(error as Error).message}`);
+          console.error(`# ${where}: FAILED: ${(error as Error).message}`);
+        }
+      }
+      try {
+        await running.stop();
+      } catch (error) {
+        problems.push(`rep ${rep + 1} ${target.name}: unclean stop: ${(error as Error).message}`);
+      }
+    }
+  }
+  return { samples, problems };
+}

@@ -1,0 +1,26 @@
+import type { Tools } from '../tools.js';
+import { atomproxyTarget } from './atomproxy.js';
+import { directTarget } from './direct.js';
+import { haproxyTarget } from './haproxy.js';
+import { nginxTarget } from './nginx-proxy.js';
+import type { Target } from './target.js';
+
+export const ALL_TARGET_IDS = ['node/0', 'node/1', 'node/2', 'uws/0', 'uws/1', 'uws/2', 'direct', 'nginx', 'haproxy'];
+
+/** The targets this machine can run, and a note for each one it cannot. */
+export function availableTargets(tools: Tools): { targets: Target[]; skipped: string[] } {
+  const targets: Target[] = [];
+  const skipped: string[] = [];
+  for (const engine of ['node', 'uws'] as const) {
+    for (const workers of [0, 1, 2]) {
+      if (engine === 'uws' && !tools.uws) skipped.push(`${engine}/${workers}: uWebSockets.js (native build) cannot load here`);
+      else targets.push(atomproxyTarget(engine, workers));
+    }
+  }
+  targets.push(directTarget);
+  if (tools.nginx) targets.push(nginxTarget(tools.nginx));
+  else skipped.push('nginx: not installed (apt-get install nginx-light), so no ratios to nginx');
+  if (tools.haproxy) targets.push(haproxyTarget(tools.haproxy));
+  else skipped.push('haproxy: not installed (apt-get install haproxy)');
+  return { targets, skipped };
+}

@@ -1,0 +1,20 @@
+import type { Origin } from '../origin/origin.js';
+
+/** Something the load goes through: an atomproxy setting, nginx, HAProxy, or nothing (direct to the origin). */
+export interface Target {
+  /** Short id for --targets, e.g. "node/1", "nginx", "direct". */
+  id: string;
+  /** Name in the report, e.g. "atomproxy node, ATOM_WORKERS=1". */
+  name: string;
+  /** False for the uWS engine: uWebSockets.js 20.30 leaves HTTP/1.0 requests unanswered (src/main/uws-acceptor.ts). */
+  answersHttp10: boolean;
+  /** `env` reaches atomproxy only (the profile passes NODE_OPTIONS through it). */
+  start(origin: Origin, env?: Record<string, string>): Promise<RunningTarget>;
+}
+
+export interface RunningTarget {
+  url: string;
+  /** The processes whose CPU and memory are the proxy's; none for direct. */
+  pids(): number[];
+  stop(): Promise<void>;
+}
