@@ -4,7 +4,7 @@
  * Markdown on stdout; JSON, markdown and SVG in bench/results/. Flags: see options.ts or --help.
  */
 import { availableParallelism } from 'node:os';
-import { registerStop, stopEverything } from './cleanup.js';
+import { registerStop, stopEverything, stopEverythingOnSignals } from './cleanup.js';
 import { describeMachine } from './machine.js';
 import { MODES } from './modes.js';
 import { parseOptions } from './options.js';
@@ -27,6 +27,7 @@ async function startOrigin(tools: Tools): Promise<Origin> {
 }
 
 async function main(): Promise<void> {
+  stopEverythingOnSignals();
   const started = Date.now();
   const options = parseOptions(process.argv.slice(2));
   const tools = findTools(options.without);

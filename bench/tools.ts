@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { findTool } from '../test/helpers/nginx-origin.js';
+import { findTool } from '../test/helpers/find-tool.js';
 
 /** The external programs and optional modules the bench can use; `--without` makes it behave as if one were missing. */
 export type ToolName = 'nginx' | 'haproxy' | 'wrk' | 'ab' | 'taskset' | 'uws';

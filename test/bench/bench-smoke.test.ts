@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import type { BenchReport } from '../../bench/report/bench-report.js';
-import { findTool } from '../helpers/nginx-origin.js';
+import { findTool } from '../helpers/find-tool.js';
 
 const BENCH = fileURLToPath(new URL('../../bench/main.js', import.meta.url));
 

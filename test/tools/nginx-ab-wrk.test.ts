@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
-import { findTool, startNginxOrigin, type NginxOrigin } from '../helpers/nginx-origin.js';
+import { startNginxOrigin } from '../../bench/origin/nginx-origin.js';
+import type { Origin } from '../../bench/origin/origin.js';
+import { findTool } from '../helpers/find-tool.js';
 import { startProxy, type ProxyProcess } from '../helpers/proxy-process.js';
 
 const nginx = findTool('nginx');
@@ -30,7 +32,7 @@ function run(command: string, args: string[], timeoutMs = 60_000): Promise<strin
 }
 
 describe('real clients against a real nginx origin, through the default proxy', { skip: missing ? `install ${missing}` : false }, () => {
-  let origin: NginxOrigin;
+  let origin: Origin;
   let proxy: ProxyProcess;
 
   before(async () => {
