@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { PoolIndex } from '../pool/pool-index.js';
+import { viewPool } from '../pool/pool-view.js';
 import type { ExecutorSettings } from '../workers/executor-settings.js';
 import type { ExecutorSlots } from '../workers/executor-slots.js';
 import { InThreadSlots } from '../workers/in-thread-slots.js';
@@ -95,7 +96,7 @@ export async function startProxy(config: Config, log: Logger): Promise<RunningPr
       }
       await acceptor.close();
       await admin?.close();
-      log.info({ upstreams, pool: index.snapshot() }, 'upstream pool counters at shutdown');
+      log.info({ pool: viewPool(index, upstreams) }, 'upstream pool counters at shutdown');
       await slots.close();
     },
   };

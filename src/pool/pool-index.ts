@@ -49,7 +49,6 @@ export const Upstream = {
   /** 1 while the balancer skips this upstream. */
   DOWN: 9,
 } as const;
-export type UpstreamName = keyof typeof Upstream;
 const UPSTREAM_SIZE = 10;
 
 /**
@@ -159,18 +158,5 @@ export class PoolIndex {
       this.addTotal(upstream, Upstream.CONNECTIONS, -(idle + busy + connecting + warming));
       this.count(upstream, slot, Cell.CLOSED, idle + busy);
     }
-  }
-
-  /** All counters as plain numbers, per upstream: its totals and one record per worker slot. */
-  snapshot(): Array<{ totals: Record<UpstreamName, number>; workers: Array<Record<CellName, number>> }> {
-    const cellNames = Object.keys(Cell) as CellName[];
-    const upstreamNames = Object.keys(Upstream) as UpstreamName[];
-    return Array.from({ length: this.upstreamCount }, (_, upstream) => ({
-      totals: Object.fromEntries(upstreamNames.map((name) => [name, this.total(upstream, Upstream[name])])) as Record<UpstreamName, number>,
-      workers: Array.from(
-        { length: this.workerSlots },
-        (_, slot) => Object.fromEntries(cellNames.map((name) => [name, this.get(upstream, slot, Cell[name])])) as Record<CellName, number>,
-      ),
-    }));
   }
 }

@@ -24,7 +24,10 @@ export interface UpstreamView {
 
 const CELL_NAMES = Object.keys(Cell) as CellName[];
 
-/** Reads the whole index into plain JSON-ready data: per upstream its totals, and per worker its cell. */
+/**
+ * Reads the whole index into plain JSON-ready data: per upstream its totals, and per worker its cell. The admin
+ * view and the shutdown log line both show this.
+ */
 export function viewPool(index: PoolIndex, upstreams: string[]): UpstreamView[] {
   return upstreams.map((url, upstream) => {
     const workers = Array.from({ length: index.workerSlots }, (_, slot) => {

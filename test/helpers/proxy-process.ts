@@ -114,15 +114,16 @@ export async function startProxy(env: Record<string, string>): Promise<ProxyProc
       const counters = logs.find((line) => line.msg === 'upstream pool counters at shutdown');
       if (!counters) throw new Error('proxy did not log its pool counters at shutdown');
       const unbalanced = () => new Error(`unbalanced pool index at shutdown: ${JSON.stringify(counters.pool)}`);
-      for (const upstream of counters.pool as Array<{ totals: Record<string, number>; workers: Array<Record<string, number>> }>) {
-        const { totals, workers } = upstream;
-        if (totals.IN_FLIGHT !== 0 || Object.values(totals).some((value) => value < 0)) throw unbalanced();
-        const sum = (field: string) => workers.reduce((total, worker) => total + worker[field]!, 0);
-        if (totals.IDLE !== sum('IDLE')) throw unbalanced();
-        if (totals.CONNECTIONS !== sum('IDLE') + sum('BUSY') + sum('CONNECTING') + sum('WARMING')) throw unbalanced();
+      const numbers = (record: object) => Object.values(record).filter((value): value is number => typeof value === 'number');
+      for (const upstream of counters.pool as UpstreamView[]) {
+        const { workers } = upstream;
+        if (upstream.inFlight !== 0 || numbers(upstream).some((value) => value < 0)) throw unbalanced();
+        const sum = (field: 'idle' | 'busy' | 'connecting' | 'warming') => workers.reduce((total, worker) => total + worker[field], 0);
+        if (upstream.idle !== sum('idle')) throw unbalanced();
+        if (upstream.connections !== sum('idle') + sum('busy') + sum('connecting') + sum('warming')) throw unbalanced();
         for (const worker of workers) {
-          if (worker.ASSIGNED !== 0 || worker.BUSY !== 0 || worker.CONNECTING !== 0) throw unbalanced();
-          if (Object.values(worker).some((value) => value < 0)) throw unbalanced();
+          if (worker.assigned !== 0 || worker.busy !== 0 || worker.connecting !== 0) throw unbalanced();
+          if (numbers(worker).some((value) => value < 0)) throw unbalanced();
         }
       }
     },
