@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { startOrigin, type TestOrigin } from '../helpers/origin.js';
-import { startProxy, type ProxyProcess } from '../helpers/proxy-process.js';
+import { describe, it } from 'node:test';
+import { originSuite } from '../helpers/origin-suite.js';
 import { RawClient, rawRequest } from '../helpers/raw-client.js';
 import { ENGINES } from '../helpers/matrix.js';
 
@@ -21,24 +20,11 @@ const closeRequest = (i: number) => `GET /close/${i} HTTP/1.1\r\nHost: t\r\nConn
 
 for (const engine of ENGINES) {
   describe(`one upstream pool shared by two workers (${engine} engine)`, () => {
-    let origin: TestOrigin;
-    const proxies: ProxyProcess[] = [];
-    const proxyWith = async (env: Record<string, string>) => {
-      const proxy = await startProxy({ ATOM_ACCEPTOR: engine, ATOM_WORKERS: '2', ATOM_UPSTREAMS: origin.url, ...env });
-      proxies.push(proxy);
-      return proxy;
-    };
-
-    before(async () => {
-      origin = await startOrigin();
-    });
-    after(async () => {
-      await Promise.all(proxies.map((proxy) => proxy.stop()));
-      await origin.close();
-    });
+    const suite = originSuite({ ATOM_ACCEPTOR: engine, ATOM_WORKERS: '2' });
+    const { proxyWith } = suite;
 
     it('serves 1000 Connection: close clients, 8 at a time, over at most ATOM_UPSTREAM_MAX_CONNS connections', async () => {
-      const acceptedBefore = origin.connections;
+      const acceptedBefore = suite.origin.connections;
       const proxy = await proxyWith({ ATOM_UPSTREAM_MAX_CONNS: '8' });
       const statuses = await inLanes(1000, 8, async (i) => {
         const response = await rawRequest(proxy.port, closeRequest(i));
@@ -46,11 +32,11 @@ for (const engine of ENGINES) {
         return response.status;
       });
       assert.equal(statuses.filter((status) => status === 200).length, 1000);
-      assert.ok(origin.connections - acceptedBefore <= 8, `origin accepted ${origin.connections - acceptedBefore}`);
+      assert.ok(suite.origin.connections - acceptedBefore <= 8, `origin accepted ${suite.origin.connections - acceptedBefore}`);
 
       const [upstream] = (await proxy.pool()).upstreams;
       assert.equal(upstream!.requests, 1000);
-      assert.equal(upstream!.opened, origin.connections - acceptedBefore);
+      assert.equal(upstream!.opened, suite.origin.connections - acceptedBefore);
       assert.equal(upstream!.reused, 1000 - upstream!.opened, 'every request but the first on each connection reused one');
       assert.equal(upstream!.workers.length, 2);
       for (const worker of upstream!.workers) assert.ok(worker.requests > 0, `worker ${worker.worker} ran no request`);
@@ -59,7 +45,7 @@ for (const engine of ENGINES) {
 
     for (const routing of ['reuse-first', 'local-first']) {
       it(`runs requests from many client connections over one connection held by one worker (cap 1, ${routing})`, async () => {
-        const acceptedBefore = origin.connections;
+        const acceptedBefore = suite.origin.connections;
         const proxy = await proxyWith({ ATOM_UPSTREAM_MAX_CONNS: '1', ATOM_WORKER_ROUTING: routing });
         // 4 keep-alive clients (their connections' homes are on both workers) and 4 lanes of close clients, at once.
         const keepAliveLane = async () => {
@@ -80,7 +66,7 @@ for (const engine of ENGINES) {
         const lanes = await Promise.all([...Array.from({ length: 4 }, keepAliveLane), ...Array.from({ length: 4 }, closeLane)]);
         const statuses = lanes.flat();
         assert.deepEqual(statuses, new Array(40).fill(200));
-        assert.equal(origin.connections - acceptedBefore, 1, 'the origin saw one connection');
+        assert.equal(suite.origin.connections - acceptedBefore, 1, 'the origin saw one connection');
         const [upstream] = (await proxy.pool()).upstreams;
         assert.equal(upstream!.opened, 1);
         assert.equal(upstream!.requests, 40);
