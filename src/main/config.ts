@@ -26,6 +26,7 @@ export interface Config {
     maxRequests: number;
     maxLifetimeMs: number;
     maxHeaderBytes: number;
+    maxHeaderFields: number;
     maxBodyBytes: number;
   };
   upstream: {
@@ -112,6 +113,7 @@ export const VARIABLES = {
   clientMaxRequests: { name: 'ATOM_CLIENT_MAX_REQUESTS', fallback: '0', parse: integer(0, 2 ** 31 - 1) },
   clientMaxLifetimeMs: { name: 'ATOM_CLIENT_MAX_LIFETIME_MS', fallback: '0', parse: integer(0, MS_MAX) },
   maxHeaderBytes: { name: 'ATOM_MAX_HEADER_BYTES', fallback: '16384', parse: integer(1024, 1024 * 1024) },
+  maxHeaderFields: { name: 'ATOM_MAX_HEADER_FIELDS', fallback: '100', parse: integer(1, 10000) },
   maxBodyBytes: { name: 'ATOM_MAX_BODY_BYTES', fallback: '0', parse: integer(0, Number.MAX_SAFE_INTEGER) },
   upstreamConnectTimeoutMs: { name: 'ATOM_UPSTREAM_CONNECT_TIMEOUT_MS', fallback: '5000', parse: integer(1, MS_MAX) },
   upstreamIdleTimeoutMs: { name: 'ATOM_UPSTREAM_IDLE_TIMEOUT_MS', fallback: '4000', parse: integer(1, MS_MAX) },
@@ -133,15 +135,14 @@ export const VARIABLES = {
 } satisfies Record<string, Variable<unknown>>;
 
 /**
- * Client-side settings that uWebSockets.js 20.30 fixes itself (10 s idle/header timeout, header limit set by
- * its 4 KiB fallback buffer) or cannot honour (it exposes no per-connection identity).
+ * Client-side settings that uWebSockets.js fixes itself (10 s idle/header timeout) or cannot honour (it exposes
+ * no per-connection identity).
  */
 const UWS_UNSUPPORTED = [
   VARIABLES.clientIdleTimeoutMs,
   VARIABLES.clientHeaderTimeoutMs,
   VARIABLES.clientMaxRequests,
   VARIABLES.clientMaxLifetimeMs,
-  VARIABLES.maxHeaderBytes,
 ];
 
 /** The pool limits must leave room for each other: warm connections count against both caps. */
@@ -186,6 +187,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       maxRequests: read(env, v.clientMaxRequests),
       maxLifetimeMs: read(env, v.clientMaxLifetimeMs),
       maxHeaderBytes: read(env, v.maxHeaderBytes),
+      maxHeaderFields: read(env, v.maxHeaderFields),
       maxBodyBytes: read(env, v.maxBodyBytes),
     },
     upstream: {

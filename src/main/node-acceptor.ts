@@ -2,25 +2,15 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { Acceptor } from './acceptor.js';
-import type { AtomHandle, ClientResponder } from './client-side.js';
+import { ClientConnection } from './client-connection.js';
+import type { AtomHandle, AtomRequest, ClientResponder } from './client-side.js';
 import type { Config } from './config.js';
 import { errorText, rawErrorResponse } from './error-text.js';
 import type { Forwarder } from './forwarder.js';
-import { cleanRequestHeaders, invalidRequestReason } from './request-headers.js';
+import { refuseRequestHead, type Refusal } from './request-framing.js';
+import { cleanRequestHeaders } from './request-headers.js';
 import { parseTarget } from './request-target.js';
 
-/** Per client connection: when it was accepted and how many requests it carried, for the client policies. */
-interface ClientConnection {
-  /** Sequence number of the connection (AtomRequest.home). */
-  number: number;
-  acceptedAt: number;
-  requests: number;
-  /**
-   * What to run when each of its responses is over. A pipelined response still queued behind another never
-   * gets the socket, so it never emits 'close': the socket's close settles it.
-   */
-  pending: Set<() => void>;
-}
 const clientConnections = new WeakMap<Socket, ClientConnection>();
 
 /** Answers one request through node:http's ServerResponse. */
@@ -99,17 +89,10 @@ export class NodeAcceptor implements Acceptor {
       connectionsCheckingInterval: Math.min(1000, client.headerTimeoutMs),
       noDelay: true,
     });
+    // One above the limit, so that a request over it is seen (and refused) instead of silently cut short.
+    this.server.maxHeadersCount = client.maxHeaderFields + 1;
     this.server.on('connection', (socket: Socket) => {
-      const connection: ClientConnection = {
-        number: this.connectionsAccepted++,
-        acceptedAt: performance.now(),
-        requests: 0,
-        pending: new Set(),
-      };
-      clientConnections.set(socket, connection);
-      socket.once('close', () => {
-        for (const settle of connection.pending) settle();
-      });
+      clientConnections.set(socket, new ClientConnection(this.connectionsAccepted++, socket));
     });
     this.server.on('request', this.onRequest);
     this.server.on('clientError', this.onClientError);
@@ -142,48 +125,72 @@ export class NodeAcceptor implements Acceptor {
 
   private readonly onRequest = (request: IncomingMessage, response: ServerResponse): void => {
     const socket = request.socket;
-    const target = parseTarget(request.url ?? '/');
-    const cleaned = cleanRequestHeaders(request.rawHeaders, {
-      address: socket.remoteAddress ?? '',
-      httpVersion: request.httpVersion === '1.0' ? '1.0' : '1.1',
-      authority: target.authority,
-    });
     const connection = clientConnections.get(socket)!; // the 'connection' listener runs before any request
+    // Parsed behind a refused request (pipelined, or in the same read): never forwarded; the connection closes
+    // once the refusal is answered.
+    if (connection.refused) return;
     const closeAfter = this.isLastRequest(connection);
     let handle: AtomHandle | null = null;
     // Counts the response until it is over (flushed, or its connection gone); tells the atom if it was cut short.
     this.responding++;
     const settle = (): void => {
-      if (!connection.pending.delete(settle)) return; // already settled
+      if (!connection.untrack(settle)) return; // already settled
       this.responding--;
       if (!response.writableFinished) handle?.clientGone();
     };
-    connection.pending.add(settle);
+    connection.track(settle);
     response.once('close', settle);
     const responder = new NodeResponder(request, response, closeAfter);
-    const invalid = target.path === null ? `request target ${JSON.stringify(request.url)} cannot be forwarded` : invalidRequestReason(cleaned);
-    if (invalid) {
-      this.log.warn({ status: 400, cause: invalid, client: socket.remoteAddress }, 'client request rejected');
-      responder.reject(400, errorText(400), [], true);
+    const httpVersion = request.httpVersion === '1.0' ? '1.0' : '1.1';
+    const target = parseTarget(request.url ?? '/');
+    const refusal: Refusal | null =
+      target.path === null
+        ? { status: 400, cause: `request target ${JSON.stringify(request.url)} cannot be forwarded` }
+        : refuseRequestHead(request.rawHeaders, { httpVersion, maxFields: this.config.client.maxHeaderFields });
+    if (refusal) {
+      connection.refused = true;
+      this.log.warn({ ...refusal, client: socket.remoteAddress }, 'client request rejected');
+      responder.reject(refusal.status, errorText(refusal.status), [], true);
       return;
     }
-    const hasBody = cleaned.chunked || cleaned.contentLength > 0;
-    const atom = this.forwarder.open(
-      {
-        method: request.method ?? 'GET',
-        path: target.path!,
-        headers: cleaned.headers,
-        hasBody,
-        contentLength: cleaned.chunked ? -1 : cleaned.contentLength,
-        home: connection.number,
-      },
-      responder,
-    );
-    handle = atom;
-    if (hasBody) {
-      request.on('data', (chunk: Buffer) => atom.body(chunk));
-      request.on('end', () => atom.bodyEnd());
+    const cleaned = cleanRequestHeaders(request.rawHeaders, {
+      address: socket.remoteAddress ?? '',
+      httpVersion,
+      authority: target.authority,
+    });
+    const atomRequest: AtomRequest = {
+      method: request.method ?? 'GET',
+      path: target.path!,
+      headers: cleaned.headers,
+      hasBody: cleaned.chunked || cleaned.contentLength > 0,
+      contentLength: cleaned.chunked ? -1 : cleaned.contentLength,
+      home: connection.number,
+    };
+    if (!atomRequest.hasBody) {
+      handle = this.forwarder.open(atomRequest, responder);
+      return;
     }
+    let abandoned = false;
+    connection.readingBody(() => {
+      abandoned = true;
+      const started = response.headersSent && !response.writableFinished;
+      settle();
+      return started;
+    });
+    const open = (): void => {
+      if (abandoned) return;
+      const atom = this.forwarder.open(atomRequest, responder);
+      handle = atom;
+      request.on('data', (chunk: Buffer) => atom.body(chunk));
+      request.on('end', () => {
+        connection.readingBody(null);
+        atom.bodyEnd();
+      });
+    };
+    // A chunked body can turn out malformed in the very read that brought its head: open the atom a turn later,
+    // so that such a request never reaches an upstream. node:http holds the body until a listener reads it.
+    if (cleaned.chunked) setImmediate(open);
+    else open();
   };
 
   /** ATOM_CLIENT_MAX_REQUESTS or ATOM_CLIENT_MAX_LIFETIME_MS reached: this response says Connection: close. */
@@ -196,24 +203,29 @@ export class NodeAcceptor implements Acceptor {
     );
   }
 
+  /**
+   * A parse error: malformed or oversized headers, a bad chunk, garbage after a request. Nothing after the error
+   * is forwarded. The responses to requests before it are still sent, in order; then a raw 400/408/431 and a
+   * close. When the error is in the body of a request whose response already started, the connection is cut.
+   */
   private readonly onClientError = (error: NodeJS.ErrnoException, socket: Socket): void => {
-    const status =
-      error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
-    const cause = error.code ?? error.message;
-    if (error.code === 'ECONNRESET' || !socket.writable) {
+    const connection = clientConnections.get(socket);
+    if (error.code === 'ECONNRESET' || !socket.writable || !connection) {
       socket.destroy();
       return;
     }
-    // The response on this connection belongs to an earlier, complete request (pipelining) or has started:
-    // raw error bytes would be read as its answer or land inside it, so the only clean answer is to close.
-    // A request whose own body is malformed is still incomplete, and gets its 400.
-    const responding = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
-    if (responding && (responding.headersSent || responding.req.complete)) {
-      this.log.warn({ status, cause, client: socket.remoteAddress }, 'client request rejected mid-pipeline; closing');
+    if (connection.refused) return; // a refusal is already being answered, with a close
+    const status =
+      error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+    const cause = error.code ?? error.message;
+    if (connection.refuseAfterParseError()) {
+      this.log.warn({ status, cause, client: socket.remoteAddress }, 'client request body malformed mid-response; closing');
       socket.destroy();
       return;
     }
     this.log.warn({ status, cause, client: socket.remoteAddress }, 'client request rejected');
-    socket.end(rawErrorResponse(status));
+    connection.whenResponsesOver(() => {
+      if (socket.writable) socket.end(rawErrorResponse(status));
+    });
   };
 }

@@ -61,7 +61,7 @@ export async function startProxy(config: Config, log: Logger): Promise<RunningPr
       : new WorkerSupervisor(config.workers, settings, index, forwarder);
   forwarder.attach(slots);
   const acceptor: Acceptor =
-    config.acceptor === 'uws' ? await createUwsAcceptor(forwarder, log) : new NodeAcceptor(config, forwarder, log);
+    config.acceptor === 'uws' ? await createUwsAcceptor(config, forwarder, log) : new NodeAcceptor(config, forwarder, log);
   let port: number;
   let admin: AdminServer | null = null;
   try {

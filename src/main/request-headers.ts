@@ -6,12 +6,8 @@ export interface CleanedRequest {
   headers: string[];
   /** The declared Content-Length, or -1 when there is none. */
   contentLength: number;
-  /** The request body is chunked (any Transfer-Encoding): its length is unknown until it ends. */
+  /** The request body is chunked: its length is unknown until it ends. */
   chunked: boolean;
-  /** Number of Host headers: more than one is a 400. */
-  hostCount: number;
-  /** Number of Content-Length headers: more than one is a 400 (smuggling guard for parsers that accept them). */
-  contentLengthCount: number;
 }
 
 export interface ClientFacts {
@@ -23,20 +19,13 @@ export interface ClientFacts {
   authority: string | null;
 }
 
-/** Why a cleaned request must be refused with 400, or null: ambiguous framing or routing invites smuggling. */
-export function invalidRequestReason(cleaned: CleanedRequest): string | null {
-  if (cleaned.hostCount > 1) return 'more than one Host header';
-  if (cleaned.contentLengthCount > 1) return 'more than one Content-Length header';
-  if (Number.isNaN(cleaned.contentLength)) return 'invalid Content-Length';
-  return null;
-}
-
 /**
  * Removes hop-by-hop headers, keeps `TE: trailers` only, drops Expect (the proxy answers 100-continue itself and
  * undici refuses it), and adds X-Forwarded-For (appended), X-Forwarded-Proto, X-Forwarded-Host and Via. A
  * Forwarded header the client sent gets our element appended, so its last element is always true.
  * Host is kept as the client sent it unless an absolute-form target named another authority. Content-Length is
- * kept; Transfer-Encoding is dropped and the body re-framed.
+ * kept; Transfer-Encoding is dropped and the body re-framed. Only heads that refuseRequestHead let through come
+ * here, so the framing fields are single and well formed.
  */
 export function cleanRequestHeaders(raw: readonly string[], client: ClientFacts): CleanedRequest {
   const nominated = connectionTokens(raw);
@@ -47,8 +36,6 @@ export function cleanRequestHeaders(raw: readonly string[], client: ClientFacts)
   let host = '';
   let contentLength = -1;
   let chunked = false;
-  let hostCount = 0;
-  let contentLengthCount = 0;
   let teTrailers = false;
 
   for (let i = 0; i < raw.length; i += 2) {
@@ -57,12 +44,10 @@ export function cleanRequestHeaders(raw: readonly string[], client: ClientFacts)
     const lower = name.toLowerCase();
     switch (lower) {
       case 'host':
-        hostCount++;
         host = client.authority ?? value;
         headers.push(name, host);
         continue;
       case 'content-length':
-        contentLengthCount++;
         contentLength = Number(value);
         headers.push(name, value);
         continue;
@@ -89,7 +74,7 @@ export function cleanRequestHeaders(raw: readonly string[], client: ClientFacts)
     if (!isHopByHop(lower, nominated)) headers.push(name, value);
   }
 
-  if (hostCount === 0 && client.authority) {
+  if (!host && client.authority) {
     host = client.authority;
     headers.push('host', host);
   }
@@ -108,7 +93,7 @@ export function cleanRequestHeaders(raw: readonly string[], client: ClientFacts)
   if (host) headers.push('x-forwarded-host', host);
   const ours = `${client.httpVersion} atomproxy`;
   headers.push('via', via ? `${via}, ${ours}` : ours);
-  return { headers, contentLength, chunked, hostCount, contentLengthCount };
+  return { headers, contentLength, chunked };
 }
 
 /** Our RFC 7239 element: IPv6 addresses are bracketed and quoted, the host always quoted. */

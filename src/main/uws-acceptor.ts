@@ -1,10 +1,13 @@
 import type { Logger } from 'pino';
 import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket } from 'uWebSockets.js';
 import type { Acceptor } from './acceptor.js';
-import type { AtomHandle } from './client-side.js';
+import type { AtomHandle, AtomRequest } from './client-side.js';
+import type { Config } from './config.js';
 import { errorText } from './error-text.js';
 import type { Forwarder } from './forwarder.js';
-import { cleanRequestHeaders, invalidRequestReason } from './request-headers.js';
+import { refuseRequestHead, type Refusal } from './request-framing.js';
+import { cleanRequestHeaders } from './request-headers.js';
+import { byteString } from './uws-bytes.js';
 import { loadNativeUws, type UwsModule } from './uws-loader.js';
 import { UwsResponder } from './uws-responder.js';
 
@@ -28,6 +31,7 @@ export class UwsAcceptor implements Acceptor {
 
   constructor(
     private readonly uws: UwsModule,
+    private readonly client: Config['client'],
     private readonly forwarder: Forwarder,
     private readonly log: Logger,
   ) {
@@ -61,13 +65,25 @@ export class UwsAcceptor implements Acceptor {
     // HttpRequest lives on uWS's stack: read everything now.
     const method = request.getCaseSensitiveMethod();
     const query = request.getQuery();
-    const path = query ? `${request.getUrl()}?${query}` : request.getUrl();
+    const target = byteString(query ? `${request.getUrl()}?${query}` : request.getUrl());
     const raw: string[] = [];
-    request.forEach((name, value) => raw.push(name, value));
+    let lossy = target === null;
+    // The request line and the header block as they were on the wire (uWS drops only the CRLFs and ": ").
+    let headBytes = method.length + (target?.length ?? 0) + ' HTTP/1.1\r\n\r\n'.length;
+    request.forEach((name, value) => {
+      const bytes = byteString(value);
+      if (bytes === null) lossy = true;
+      raw.push(name, bytes ?? '');
+      headBytes += name.length + (bytes?.length ?? 0) + ': \r\n'.length;
+    });
     const address = Buffer.from(response.getRemoteAddressAsText()).toString();
+    const { maxHeaderBytes, maxHeaderFields } = this.client;
+    const refusal: Refusal | null = lossy
+      ? { status: 400, cause: 'a header value or the target is not UTF-8, so its bytes cannot be forwarded as they came' }
+      : headBytes > maxHeaderBytes
+        ? { status: 431, cause: `request head of ${headBytes} bytes, over ATOM_MAX_HEADER_BYTES (${maxHeaderBytes})` }
+        : refuseRequestHead(raw, { httpVersion: '1.1', maxFields: maxHeaderFields });
 
-    const cleaned = cleanRequestHeaders(raw, { address, httpVersion: '1.1', authority: null });
-    const hasBody = cleaned.chunked || cleaned.contentLength > 0;
     // uWS 20.30 closes after the response exactly when the Connection value has 5 characters ("close",
     // but also "abcde"; FEASIBILITY A2), and never says so: announce what it will do.
     this.responding++;
@@ -79,28 +95,55 @@ export class UwsAcceptor implements Acceptor {
       responder.markAborted();
       handle?.clientGone();
     });
-    if (hasBody) {
-      response.onData((chunk, isLast) => {
-        // uWS neuters the ArrayBuffer when this callback returns, so keep a copy.
-        if (chunk.byteLength > 0) handle?.body(new Uint8Array(chunk.slice(0)));
-        if (isLast) handle?.bodyEnd();
-      });
-    }
-
-    const invalid = invalidRequestReason(cleaned);
-    if (invalid) {
-      this.log.warn({ status: 400, cause: invalid, client: address }, 'client request rejected');
-      responder.reject(400, errorText(400), [], true);
+    if (refusal) {
+      this.log.warn({ ...refusal, client: address }, 'client request rejected');
+      // Answered a turn later, never inside this handler: a request uWS parses from the same read finds this
+      // response pending and makes uWS close the connection instead of running it (FEASIBILITY A3), so no byte
+      // sent after a refused request is forwarded.
+      setImmediate(() => responder.reject(refusal.status, errorText(refusal.status), [], true));
       return;
     }
-    handle = this.forwarder.open(
-      { method, path, headers: cleaned.headers, hasBody, contentLength: cleaned.chunked ? -1 : cleaned.contentLength,
-        home: this.requestsOpened++ },
-      responder,
-    );
+
+    const cleaned = cleanRequestHeaders(raw, { address, httpVersion: '1.1', authority: null });
+    const atomRequest: AtomRequest = {
+      method,
+      path: target!,
+      headers: cleaned.headers,
+      hasBody: cleaned.chunked || cleaned.contentLength > 0,
+      contentLength: cleaned.chunked ? -1 : cleaned.contentLength,
+      home: this.requestsOpened++,
+    };
+    if (!atomRequest.hasBody) {
+      handle = this.forwarder.open(atomRequest, responder);
+      return;
+    }
+    // Body chunks that arrive before the atom opens wait here (at most what uWS read in this turn).
+    const early: Uint8Array[] = [];
+    let ended = false;
+    response.onData((chunk, isLast) => {
+      // uWS neuters the ArrayBuffer when this callback returns, so keep a copy.
+      if (chunk.byteLength > 0) {
+        const copy = new Uint8Array(chunk.slice(0));
+        if (handle) handle.body(copy);
+        else early.push(copy);
+      }
+      if (!isLast) return;
+      if (handle) handle.bodyEnd();
+      else ended = true;
+    });
+    const open = (): void => {
+      if (responder.aborted) return;
+      handle = this.forwarder.open(atomRequest, responder);
+      for (const chunk of early) handle.body(chunk);
+      if (ended) handle.bodyEnd();
+    };
+    // A bad chunk in the read that brought the head makes uWS close the connection while this handler's caller
+    // is still parsing: open the atom a turn later, so such a request never reaches an upstream.
+    if (cleaned.chunked) setImmediate(open);
+    else open();
   };
 }
 
-export async function createUwsAcceptor(forwarder: Forwarder, log: Logger): Promise<Acceptor> {
-  return new UwsAcceptor(loadNativeUws(), forwarder, log);
+export async function createUwsAcceptor(config: Config, forwarder: Forwarder, log: Logger): Promise<Acceptor> {
+  return new UwsAcceptor(loadNativeUws(), config.client, forwarder, log);
 }

@@ -1,0 +1,72 @@
+import type { Socket } from 'node:net';
+
+/**
+ * What the node engine knows of one client connection: the counters its policies read, the responses still
+ * under way on it, and whether a request on it was refused, after which nothing more it sends is forwarded.
+ */
+export class ClientConnection {
+  readonly acceptedAt = performance.now();
+  requests = 0;
+  /**
+   * A request on this connection was refused: requests node:http already parsed behind it (pipelined, or in
+   * the same read) are never forwarded, and the connection closes once the refusal is answered.
+   */
+  refused = false;
+  /**
+   * What to run when each of its responses is over. A pipelined response still queued behind another never
+   * gets the socket, so it never emits 'close': the socket's close settles it.
+   */
+  private readonly pending = new Set<() => void>();
+  /** Cancels the request whose body is being read, if any: a parse error on this connection is in that body. */
+  private abandonBody: (() => boolean) | null = null;
+  private afterResponses: (() => void) | null = null;
+
+  constructor(
+    /** Sequence number of the connection (AtomRequest.home). */
+    readonly number: number,
+    socket: Socket,
+  ) {
+    socket.once('close', () => {
+      for (const settle of this.pending) settle();
+    });
+  }
+
+  /** Counts a response as under way until `settle` is called with it. */
+  track(settle: () => void): void {
+    this.pending.add(settle);
+  }
+
+  /** The response is over; false when it already was. */
+  untrack(settle: () => void): boolean {
+    if (!this.pending.delete(settle)) return false;
+    if (this.pending.size === 0 && this.afterResponses) {
+      const then = this.afterResponses;
+      this.afterResponses = null;
+      then();
+    }
+    return true;
+  }
+
+  /** `abandon` cancels the request whose body is now being read and says whether its response had started. */
+  readingBody(abandon: (() => boolean) | null): void {
+    this.abandonBody = abandon;
+  }
+
+  /**
+   * Marks the connection refused after a parse error and cancels the request whose body was being read: the
+   * error is in that body. True when that request's response had already started, so the connection can only
+   * be cut.
+   */
+  refuseAfterParseError(): boolean {
+    this.refused = true;
+    const abandon = this.abandonBody;
+    this.abandonBody = null;
+    return abandon?.() ?? false;
+  }
+
+  /** Runs `then` once every response under way is over: at once when none is. */
+  whenResponsesOver(then: () => void): void {
+    if (this.pending.size === 0) then();
+    else this.afterResponses = then;
+  }
+}
