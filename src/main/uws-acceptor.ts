@@ -5,7 +5,7 @@ import type { AtomHandle } from './client-side.js';
 import { errorText } from './error-text.js';
 import type { Forwarder } from './forwarder.js';
 import { cleanRequestHeaders, invalidRequestReason } from './request-headers.js';
-import { loadNativeUws, type UwsModule } from './uws-loader.js';
+import type { UwsModule } from './uws-loader.js';
 import { UwsResponder } from './uws-responder.js';
 
 /**
@@ -99,8 +99,4 @@ export class UwsAcceptor implements Acceptor {
       responder,
     );
   };
-}
-
-export async function createUwsAcceptor(forwarder: Forwarder, log: Logger): Promise<Acceptor> {
-  return new UwsAcceptor(loadNativeUws(), forwarder, log);
 }
