@@ -36,7 +36,7 @@ async function main(): Promise<void> {
   const modes = MODES.filter((mode) => options.modes.includes(mode.id));
   const notes = [...skipped];
   if (targets.some((target) => !target.answersHttp10) && modes.some((mode) => mode.http10)) {
-    notes.push('HTTP/1.0 modes for the uws engine: uWebSockets.js 20.30 leaves HTTP/1.0 requests unanswered (src/main/uws-acceptor.ts)');
+    notes.push('HTTP/1.0 modes for the uws engine: uWebSockets.js does not parse HTTP/1.0 (20.30 leaves it unanswered, 20.57 answers 505)');
   }
   if (!tools.wrk) notes.push('wrk: not installed, so autocannon drives the HTTP/1.1 modes (it caps near 38k req/s: ratios to nginx understate)');
   if (!tools.ab) notes.push("ab: not installed, so the bench's own HTTP/1.0 client drives the HTTP/1.0 modes");

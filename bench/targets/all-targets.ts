@@ -13,7 +13,7 @@ export function availableTargets(tools: Tools): { targets: Target[]; skipped: st
   const skipped: string[] = [];
   for (const engine of ['node', 'uws'] as const) {
     for (const workers of [0, 1, 2]) {
-      if (engine === 'uws' && !tools.uws) skipped.push(`${engine}/${workers}: uWebSockets.js (native build) cannot load here`);
+      if (engine === 'uws' && !tools.uws) skipped.push(`${engine}/${workers}: no uWebSockets.js build loads natively here`);
       else targets.push(atomproxyTarget(engine, workers));
     }
   }

@@ -6,7 +6,7 @@ export interface Target {
   id: string;
   /** Name in the report, e.g. "atomproxy node, ATOM_WORKERS=1". */
   name: string;
-  /** False for the uWS engine: uWebSockets.js 20.30 leaves HTTP/1.0 requests unanswered (src/main/uws-acceptor.ts). */
+  /** False for the uWS engine: uWebSockets.js does not parse HTTP/1.0 (20.30 leaves it unanswered, 20.57 answers 505). */
   answersHttp10: boolean;
   /** `env` reaches atomproxy only (the profile passes NODE_OPTIONS through it). */
   start(origin: Origin, env?: Record<string, string>): Promise<RunningTarget>;

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { PoolIndex } from '../pool/pool-index.js';
 import { viewPool } from '../pool/pool-view.js';
 import type { ExecutorSlots } from '../workers/executor-slots.js';
+import type { EngineView } from './proxy.js';
 
 export interface AdminServer {
   port: number;
@@ -22,6 +23,7 @@ const KILL_PATH = /^\/__atomproxy\/workers\/(\d+)\/kill$/;
 export async function startAdminServer(
   host: string,
   port: number,
+  engine: EngineView,
   index: PoolIndex,
   upstreams: string[],
   slots: ExecutorSlots,
@@ -36,7 +38,7 @@ export async function startAdminServer(
     const kill = KILL_PATH.exec(path);
     if (path === POOL_PATH) {
       if (request.method !== 'GET' && request.method !== 'HEAD') return reply(response, 405, 'use GET\n', ['allow', 'GET, HEAD']);
-      const view = { workers: slots.threads, upstreams: viewPool(index, upstreams) };
+      const view = { engine, workers: slots.threads, upstreams: viewPool(index, upstreams) };
       return reply(response, 200, JSON.stringify(view), ['content-type', 'application/json']);
     }
     if (kill) {

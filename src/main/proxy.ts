@@ -11,10 +11,19 @@ import { startAdminServer, type AdminServer } from './admin-server.js';
 import type { Config } from './config.js';
 import { Forwarder } from './forwarder.js';
 import { NodeAcceptor } from './node-acceptor.js';
-import { createUwsAcceptor } from './uws-acceptor.js';
+import { UwsAcceptor } from './uws-acceptor.js';
+import { loadNativeUws } from './uws-loader.js';
+
+/** Which client-facing engine runs, and which build of it: the start-up log line and the admin view show it. */
+export interface EngineView {
+  acceptor: Config['acceptor'];
+  /** e.g. "@btc-vision/uwebsockets.js 20.57.0", or "node:http v24.22.3". */
+  build: string;
+}
 
 export interface RunningProxy {
   port: number;
+  engine: EngineView;
   /** The admin listener's port; 0 when ATOM_ADMIN_PORT=0 turned it off. */
   adminPort: number;
   /** Stops accepting, lets in-flight atoms finish (up to `graceMs`), then closes everything. */
@@ -27,6 +36,12 @@ export async function startProxy(config: Config, log: Logger): Promise<RunningPr
   if (config.upstream.minIdle > 0 && !canPreconnect) {
     throw new Error('ATOM_UPSTREAM_MIN_IDLE needs undici Client [kConnect], which this undici version lacks');
   }
+  // Before any worker thread starts: a refusal then leaves nothing to stop. uWS 20.57 and later read their
+  // header-size limit from the environment as they load: give them ours, so that ATOM_MAX_HEADER_BYTES is the
+  // limit and the 431 is atomproxy's (older builds ignore it and atomproxy checks the size itself).
+  if (config.acceptor === 'uws') process.env.UWS_HTTP_MAX_HEADERS_SIZE = String(config.client.maxHeaderBytes);
+  const uws = config.acceptor === 'uws' ? loadNativeUws() : null;
+  const engine: EngineView = uws ? { acceptor: 'uws', build: uws.build } : { acceptor: 'node', build: `node:http ${process.version}` };
   const index = PoolIndex.create(upstreams.length, Math.max(1, config.workers));
   const forwarder = new Forwarder(
     {
@@ -61,13 +76,13 @@ export async function startProxy(config: Config, log: Logger): Promise<RunningPr
       : new WorkerSupervisor(config.workers, settings, index, forwarder);
   forwarder.attach(slots);
   const acceptor: Acceptor =
-    config.acceptor === 'uws' ? await createUwsAcceptor(config, forwarder, log) : new NodeAcceptor(config, forwarder, log);
+    uws ? new UwsAcceptor(uws.module, config.client, forwarder, log) : new NodeAcceptor(config, forwarder, log);
   let port: number;
   let admin: AdminServer | null = null;
   try {
     port = await acceptor.listen(config.host, config.port);
     if (config.admin.port !== 0) {
-      admin = await startAdminServer(config.admin.host, config.admin.port, index, upstreams, slots, log);
+      admin = await startAdminServer(config.admin.host, config.admin.port, engine, index, upstreams, slots, log);
     }
   } catch (error) {
     await acceptor.stopAccepting();
@@ -78,6 +93,7 @@ export async function startProxy(config: Config, log: Logger): Promise<RunningPr
 
   return {
     port,
+    engine,
     adminPort: admin?.port ?? 0,
     async close(graceMs = 10_000) {
       await acceptor.stopAccepting();

@@ -8,7 +8,7 @@ import type { Forwarder } from './forwarder.js';
 import { refuseRequestHead, type Refusal } from './request-framing.js';
 import { cleanRequestHeaders } from './request-headers.js';
 import { byteString } from './uws-bytes.js';
-import { loadNativeUws, type UwsModule } from './uws-loader.js';
+import type { UwsModule } from './uws-loader.js';
 import { UwsResponder } from './uws-responder.js';
 
 /**
@@ -142,8 +142,4 @@ export class UwsAcceptor implements Acceptor {
     if (cleaned.chunked) setImmediate(open);
     else open();
   };
-}
-
-export async function createUwsAcceptor(config: Config, forwarder: Forwarder, log: Logger): Promise<Acceptor> {
-  return new UwsAcceptor(loadNativeUws(), config.client, forwarder, log);
 }

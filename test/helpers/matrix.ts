@@ -1,16 +1,30 @@
+import { probeUws } from '../../src/main/uws-probe.js';
+
 /** The engine × worker-mode combinations every semantic is checked through. */
 export interface Variant {
   name: string;
   env: Record<string, string>;
+  /** Why this variant cannot run on this runtime (describe's `skip`, printed by node:test), or false. */
+  skip: string | false;
 }
 
 export const ENGINES = ['node', 'uws'] as const;
+export type Engine = (typeof ENGINES)[number];
+
+/** Probed once per test file (node --test runs each file in its own process). */
+export const UWS_PROBE = probeUws();
+
+/** Why `engine` cannot run here, or false: the uws engine needs a uWS build whose native binary loads. */
+export function engineSkip(engine: Engine): string | false {
+  return engine === 'uws' && 'refusal' in UWS_PROBE ? UWS_PROBE.refusal : false;
+}
 
 /** Both engines, with the executor in a worker thread and in the acceptor thread. */
 export const VARIANTS: Variant[] = ENGINES.flatMap((engine) =>
   ['1', '0'].map((workers) => ({
     name: `${engine} engine, ATOM_WORKERS=${workers}`,
     env: { ATOM_ACCEPTOR: engine, ATOM_WORKERS: workers },
+    skip: engineSkip(engine),
   })),
 );
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { originSuite } from '../helpers/origin-suite.js';
 import { RawClient, rawRequest } from '../helpers/raw-client.js';
-import { ENGINES } from '../helpers/matrix.js';
+import { ENGINES, engineSkip } from '../helpers/matrix.js';
 
 /** Runs `total` requests through `lanes` concurrent loops; resolves with every status seen. */
 async function inLanes(total: number, lanes: number, request: (i: number) => Promise<number>): Promise<number[]> {
@@ -19,7 +19,7 @@ async function inLanes(total: number, lanes: number, request: (i: number) => Pro
 const closeRequest = (i: number) => `GET /close/${i} HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n`;
 
 for (const engine of ENGINES) {
-  describe(`one upstream pool shared by two workers (${engine} engine)`, () => {
+  describe(`one upstream pool shared by two workers (${engine} engine)`, { skip: engineSkip(engine) }, () => {
     const suite = originSuite({ ATOM_ACCEPTOR: engine, ATOM_WORKERS: '2' });
     const { proxyWith } = suite;
 

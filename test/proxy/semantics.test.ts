@@ -63,7 +63,7 @@ function scenario(request: IncomingMessage, response: ServerResponse): void {
 }
 
 for (const variant of VARIANTS) {
-  describe(`HTTP semantics through the ${variant.name}`, () => {
+  describe(`HTTP semantics through the ${variant.name}`, { skip: variant.skip }, () => {
     let origin: TestOrigin;
     let proxy: ProxyProcess;
 
