@@ -36,9 +36,9 @@ export async function startProxy(config: Config, log: Logger): Promise<RunningPr
   if (config.upstream.minIdle > 0 && !canPreconnect) {
     throw new Error('ATOM_UPSTREAM_MIN_IDLE needs undici Client [kConnect], which this undici version lacks');
   }
-  // Before any worker thread starts: a refusal then leaves nothing to stop. uWS 20.57 and later read their
-  // header-size limit from the environment as they load: give them ours, so that ATOM_MAX_HEADER_BYTES is the
-  // limit and the 431 is atomproxy's (older builds ignore it and atomproxy checks the size itself).
+  // Before any worker thread starts: a refusal then leaves nothing to stop. uWS 20.57 reads its header-size limit
+  // (4 KiB by default) from the environment as it loads: give it ours, so that ATOM_MAX_HEADER_BYTES is the limit
+  // whichever build runs (uWS answers 431 itself above it; for 20.30, which ignores the variable, atomproxy does).
   if (config.acceptor === 'uws') process.env.UWS_HTTP_MAX_HEADERS_SIZE = String(config.client.maxHeaderBytes);
   const uws = config.acceptor === 'uws' ? loadNativeUws() : null;
   const engine: EngineView = uws ? { acceptor: 'uws', build: uws.build } : { acceptor: 'node', build: `node:http ${process.version}` };

@@ -36,6 +36,11 @@ export class UwsAcceptor implements Acceptor {
     private readonly log: Logger,
   ) {
     this.app = uws.App().any('/*', this.onRequest);
+    log.warn(
+      'uws engine: uWebSockets.js ends a request\'s header list at a field line with an empty or ":"-led name, so a ' +
+        'Content-Length after it goes unseen; do not put it behind a front proxy that sends several clients\' ' +
+        'requests over one connection (docs/configuration.md)',
+    );
   }
 
   listen(host: string, port: number): Promise<number> {

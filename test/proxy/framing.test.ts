@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { IncomingMessage } from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import { VARIANTS } from '../helpers/matrix.js';
+import { UWS_PROBE, VARIANTS } from '../helpers/matrix.js';
 import { startOrigin, type TestOrigin } from '../helpers/origin.js';
 import { startProxy, type ProxyProcess } from '../helpers/proxy-process.js';
 import { RawClient, rawRequest, type RawResponse } from '../helpers/raw-client.js';
@@ -23,11 +23,18 @@ const bytes = (...parts: Array<string | number[]>) => Buffer.concat(parts.map((p
 /** A request that a proxy which framed the previous one wrongly would forward on its own. */
 const SMUGGLED = 'GET /smuggled HTTP/1.1\r\nHost: t\r\n\r\n';
 
+/**
+ * uWS 20.30's parser neither hands some malformed requests to JavaScript nor answers them: it holds them until
+ * its 10 s idle timeout (a `_` in a name, NUL and other control bytes; FEASIBILITY A4). Later builds answer
+ * those with their own 400.
+ */
+const UWS_HOLDS_MALFORMED = 'build' in UWS_PROBE && UWS_PROBE.build.includes(' 20.30.');
+
 // Request smuggling and ambiguous framing, asserted on what reached the origin: every refused request closes its
 // connection and nothing the client sent after its head reaches an upstream, in either engine.
 for (const variant of VARIANTS) {
   const node = variant.env.ATOM_ACCEPTOR === 'node';
-  describe(`framing read strictly by the ${variant.name}`, () => {
+  describe(`framing read strictly by the ${variant.name}`, { skip: variant.skip }, () => {
     let origin: TestOrigin;
     let proxy: ProxyProcess;
     const received: Received[] = [];
@@ -58,16 +65,18 @@ for (const variant of VARIANTS) {
      * connection closed. Then a control request on another connection must reach the origin, so anything the
      * proxy would have forwarded from the refused connection has had its turn to arrive before the caller looks.
      */
-    async function refused(request: string | Buffer): Promise<RawResponse | null> {
+    async function refused(request: string | Buffer, options: { malformedForUws?: boolean } = {}): Promise<RawResponse | null> {
+      const held = !node && UWS_HOLDS_MALFORMED && options.malformedForUws === true;
       const client = await RawClient.connect(proxy.port);
       client.send(request);
       let response: RawResponse | null = null;
       try {
-        response = await client.readResponse({ timeoutMs: 3000 });
+        response = await client.readResponse({ timeoutMs: held ? 500 : 3000 });
       } catch {
         // no answer: allowed only where the uWS build itself drops the request (asserted by the callers)
       }
-      assert.equal(await client.closesWithin(3000), true, 'the connection of a refused request closes');
+      if (held) assert.equal(response, null, 'uWS 20.30 holds this request unanswered');
+      else assert.equal(await client.closesWithin(3000), true, 'the connection of a refused request closes');
       client.destroy();
       const control = await rawRequest(proxy.port, 'GET /control HTTP/1.1\r\nHost: t\r\n\r\n');
       assert.equal(control.status, 200);
@@ -144,7 +153,9 @@ for (const variant of VARIANTS) {
     it('refuses header names that read as framing fields once normalised, and what follows them', async () => {
       for (const name of ['Content_Length', 'Transfer---Encoding', 'content--length']) {
         const value = name.toLowerCase().includes('transfer') ? 'chunked' : String(SMUGGLED.length);
-        const response = await refused(`POST /lookalike HTTP/1.1\r\nHost: t\r\n${name}: ${value}\r\n\r\n${SMUGGLED}`);
+        const response = await refused(`POST /lookalike HTTP/1.1\r\nHost: t\r\n${name}: ${value}\r\n\r\n${SMUGGLED}`, {
+          malformedForUws: name.includes('_'),
+        });
         if (response || node) assert.equal(response?.status, 400, name);
       }
       assertNothingForwarded('/lookalike');
@@ -165,14 +176,17 @@ for (const variant of VARIANTS) {
 
     it('refuses control bytes in a header value and closes', async () => {
       for (const byte of [0x7f, 0x00, 0x1b]) {
-        const response = await refused(bytes('GET /control-byte HTTP/1.1\r\nHost: t\r\nX-V: a', [byte], `b\r\n\r\n${SMUGGLED}`));
+        const response = await refused(bytes('GET /control-byte HTTP/1.1\r\nHost: t\r\nX-V: a', [byte], `b\r\n\r\n${SMUGGLED}`), {
+          malformedForUws: byte !== 0x7f,
+        });
         if (response || node) assert.equal(response?.status, 400, `byte ${byte}`);
       }
       assertNothingForwarded('/control-byte');
     });
 
     it('passes header values byte for byte, obs-text included', async () => {
-      const value = [0x63, 0x61, 0x66, 0xc3, 0xa9, 0x20, 0xe2, 0x82, 0xac];
+      // "café €!": UTF-8 inside the value (uWS drops such bytes at either end of a value; see the known limit below).
+      const value = [0x63, 0x61, 0x66, 0xc3, 0xa9, 0x20, 0xe2, 0x82, 0xac, 0x21];
       const response = await rawRequest(proxy.port, bytes('GET /utf8 HTTP/1.1\r\nHost: t\r\nX-V: ', value, '\r\n\r\n'));
       assert.equal(response.status, 200);
       const entry = received.find((request) => request.url === '/utf8')!;
@@ -180,25 +194,45 @@ for (const variant of VARIANTS) {
       assert.deepEqual([...Buffer.from(forwarded, 'latin1')], value);
     });
 
-    it('either forwards a value that is not UTF-8 byte for byte or refuses it; never re-encodes it', async () => {
-      for (const value of [[0xff], [0x61, 0xe9, 0x62]]) {
-        const marker = `/latin1-${value.length}`;
-        const client = await RawClient.connect(proxy.port);
-        // Pipelined behind it: forwarded with it, or refused with it.
-        client.send(bytes(`GET ${marker} HTTP/1.1\r\nHost: t\r\nX-V: `, value, `\r\n\r\nGET ${marker}-next HTTP/1.1\r\nHost: t\r\n\r\n`));
-        const response = await client.readResponse();
-        if (response.status === 200) {
+    it('forwards a value that is not UTF-8 byte for byte (node) or refuses it (uws: it reaches JavaScript decoded)', async () => {
+      for (const value of [[0x61, 0xff, 0x62], [0x61, 0xe9, 0x62]]) {
+        const marker = `/latin1-${value[1]}`;
+        const request = bytes(`GET ${marker} HTTP/1.1\r\nHost: t\r\nX-V: `, value, '\r\n\r\n');
+        if (node) {
+          assert.equal((await rawRequest(proxy.port, request)).status, 200);
           const entry = received.find((request) => request.url === marker)!;
           const forwarded = entry.rawHeaders[entry.rawHeaders.findIndex((name) => name.toLowerCase() === 'x-v') + 1]!;
           assert.deepEqual([...Buffer.from(forwarded, 'latin1')], value);
         } else {
-          assert.equal(response.status, 400);
-          assert.equal(await client.closesWithin(3000), true);
+          assertAnswer(await refused(Buffer.concat([request, Buffer.from(SMUGGLED)])), 400);
           assertNothingForwarded(marker);
         }
-        client.destroy();
       }
     });
+
+    if (!node) {
+      const hiddenFields = 'known limit of every uWS build: uWS ends the header list at such a line (docs/configuration.md)';
+      it('a field line with an empty or colon-led name hides the fields after it', { todo: hiddenFields }, async () => {
+        const client = await RawClient.connect(proxy.port);
+        client.send(`POST /victim HTTP/1.1\r\nHost: t\r\n:x: y\r\nContent-Length: ${SMUGGLED.length}\r\n\r\n`);
+        await client.readResponse({ timeoutMs: 3000 }).catch(() => null);
+        client.send(SMUGGLED); // the body, in a later read: a server that saw the Content-Length reads it as such
+        await client.readResponse({ timeoutMs: 1000 }).catch(() => null);
+        client.destroy();
+        assert.equal((await rawRequest(proxy.port, 'GET /control HTTP/1.1\r\nHost: t\r\n\r\n')).status, 200);
+        assertNothingForwarded('/victim');
+      });
+
+      const edgeBytes = 'known limit of every uWS build: its parser trims bytes >= 0x80 at either end of a value like spaces';
+      it('passes bytes >= 0x80 at the ends of a header value', { todo: edgeBytes }, async () => {
+        const value = [0xc3, 0xa9, 0x61, 0xc3, 0xa9];
+        const response = await rawRequest(proxy.port, bytes('GET /edges HTTP/1.1\r\nHost: t\r\nX-V: ', value, '\r\n\r\n'));
+        assert.equal(response.status, 200);
+        const entry = received.find((request) => request.url === '/edges')!;
+        const forwarded = entry.rawHeaders[entry.rawHeaders.findIndex((name) => name.toLowerCase() === 'x-v') + 1]!;
+        assert.deepEqual([...Buffer.from(forwarded, 'latin1')], value);
+      });
+    }
 
     if (node) {
       it('refuses Transfer-Encoding in an HTTP/1.0 request and closes', async () => {
