@@ -214,7 +214,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     if (unsupported) {
       throw new ConfigError(
         `${unsupported.name}=${JSON.stringify(env[unsupported.name])} is not allowed with ATOM_ACCEPTOR=uws: ` +
-          'uWebSockets.js 20.30 cannot apply it (see docs/configuration.md); use ATOM_ACCEPTOR=node',
+          'uWebSockets.js cannot apply it (see docs/configuration.md); use ATOM_ACCEPTOR=node',
       );
     }
   }

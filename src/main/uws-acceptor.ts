@@ -12,11 +12,12 @@ import type { UwsModule } from './uws-loader.js';
 import { UwsResponder } from './uws-responder.js';
 
 /**
- * The opt-in fast engine: uWebSockets.js 20.30. HTTP/1.1 only — this build leaves HTTP/1.0 requests
- * unanswered and closes connections that pipeline while a response is pending (FEASIBILITY A1, A3) — and its
- * parser drops malformed requests silently instead of answering 400/431. What the proxy can still check it
- * does here: duplicate Host or Content-Length is a 400 (uWS accepts both), the client address comes from the
- * socket (never from a PROXY header any client may send), and every handler attaches onAborted.
+ * The opt-in fast engine: uWebSockets.js (20.57 or 20.30, docs/configuration.md). HTTP/1.1 only — no build
+ * parses HTTP/1.0, and uWS closes connections that pipeline while a response is pending (FEASIBILITY A1, A3).
+ * What uWS's parser lets through is checked here as strictly as in the node engine (request-framing.ts, with
+ * the head read back into bytes), refusals are answered a turn later so nothing parsed behind them runs, the
+ * client address comes from the socket (never from a PROXY header any client may send), and every handler
+ * attaches onAborted.
  */
 export class UwsAcceptor implements Acceptor {
   private readonly app: TemplatedApp;
