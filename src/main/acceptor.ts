@@ -1,3 +1,5 @@
+import type { AcceptorEngine } from './config.js';
+
 /** A client-facing engine: owns client connections and turns their requests into atoms for the forwarder. */
 export interface Acceptor {
   /** Starts listening; resolves with the bound port. */
@@ -8,4 +10,11 @@ export interface Acceptor {
   readonly responding: number;
   /** Closes every remaining client connection. */
   close(): Promise<void>;
+}
+
+/** Which client-facing engine runs, and which build of it: the start-up log line and the admin view show it. */
+export interface EngineView {
+  acceptor: AcceptorEngine;
+  /** e.g. "@btc-vision/uwebsockets.js 20.57.0", or "node:http v24.22.3". */
+  build: string;
 }

@@ -6,20 +6,13 @@ import type { ExecutorSlots } from '../workers/executor-slots.js';
 import { InThreadSlots } from '../workers/in-thread-slots.js';
 import { canPreconnect } from '../workers/preconnect.js';
 import { WorkerSupervisor } from '../workers/worker-supervisor.js';
-import type { Acceptor } from './acceptor.js';
+import type { Acceptor, EngineView } from './acceptor.js';
 import { startAdminServer, type AdminServer } from './admin-server.js';
 import type { Config } from './config.js';
 import { Forwarder } from './forwarder.js';
 import { NodeAcceptor } from './node-acceptor.js';
 import { UwsAcceptor } from './uws-acceptor.js';
 import { loadNativeUws } from './uws-loader.js';
-
-/** Which client-facing engine runs, and which build of it: the start-up log line and the admin view show it. */
-export interface EngineView {
-  acceptor: Config['acceptor'];
-  /** e.g. "@btc-vision/uwebsockets.js 20.57.0", or "node:http v24.22.3". */
-  build: string;
-}
 
 export interface RunningProxy {
   port: number;

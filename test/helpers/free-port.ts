@@ -1,10 +1,25 @@
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
-/** A loopback port that nothing listens on right now (the OS picked it and we released it). */
+/**
+ * A loopback port that nothing listens on right now, taken below the kernel's ephemeral range: a port the OS
+ * handed out for port 0 and we released can go again to any port-0 bind or outgoing connection before the caller
+ * binds it (a proxy's admin listener once failed so with EADDRINUSE).
+ */
 export async function freePort(): Promise<number> {
+  const ephemeralLow = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+  const lowest = Math.max(1024, ephemeralLow - 10_000);
+  for (let attempt = 0; attempt < 100 && ephemeralLow > lowest; attempt++) {
+    const port = lowest + Math.floor(Math.random() * (ephemeralLow - lowest));
+    if (await isFree(port)) return port;
+  }
+  throw new Error(`no free loopback port between ${lowest} and the ephemeral range (from ${ephemeralLow})`);
+}
+
+function isFree(port: number): Promise<boolean> {
   const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
+  return new Promise((resolve) => {
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
 }
