@@ -14,6 +14,12 @@ export type Engine = (typeof ENGINES)[number];
 /** Probed once per test file (node --test runs each file in its own process). */
 export const UWS_PROBE = probeUws();
 
+/**
+ * The uWS build here is 20.30, whose parser holds the requests it refuses unanswered until its idle timeout
+ * (FEASIBILITY A4); later builds answer them with a 400, 431 or 505 page of their own and close.
+ */
+export const UWS_IS_20_30 = 'build' in UWS_PROBE && UWS_PROBE.build.includes(' 20.30.');
+
 /** Why `engine` cannot run here, or false: the uws engine needs a uWS build whose native binary loads. */
 export function engineSkip(engine: Engine): string | false {
   return engine === 'uws' && 'refusal' in UWS_PROBE ? UWS_PROBE.refusal : false;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { IncomingMessage } from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import { UWS_PROBE, VARIANTS } from '../helpers/matrix.js';
+import { UWS_IS_20_30, VARIANTS } from '../helpers/matrix.js';
 import { startOrigin, type TestOrigin } from '../helpers/origin.js';
 import { startProxy, type ProxyProcess } from '../helpers/proxy-process.js';
 import { RawClient, rawRequest, type RawResponse } from '../helpers/raw-client.js';
@@ -22,13 +22,6 @@ const bytes = (...parts: Array<string | number[]>) => Buffer.concat(parts.map((p
 
 /** A request that a proxy which framed the previous one wrongly would forward on its own. */
 const SMUGGLED = 'GET /smuggled HTTP/1.1\r\nHost: t\r\n\r\n';
-
-/**
- * uWS 20.30's parser neither hands some malformed requests to JavaScript nor answers them: it holds them until
- * its 10 s idle timeout (a `_` in a name, NUL and other control bytes; FEASIBILITY A4). Later builds answer
- * those with their own 400.
- */
-const UWS_HOLDS_MALFORMED = 'build' in UWS_PROBE && UWS_PROBE.build.includes(' 20.30.');
 
 // Request smuggling and ambiguous framing, asserted on what reached the origin: every refused request closes its
 // connection and nothing the client sent after its head reaches an upstream, in either engine.
@@ -66,7 +59,8 @@ for (const variant of VARIANTS) {
      * proxy would have forwarded from the refused connection has had its turn to arrive before the caller looks.
      */
     async function refused(request: string | Buffer, options: { malformedForUws?: boolean } = {}): Promise<RawResponse | null> {
-      const held = !node && UWS_HOLDS_MALFORMED && options.malformedForUws === true;
+      // uWS 20.30 holds what its parser refuses (a `_` in a name, NUL and other control bytes) unanswered.
+      const held = !node && UWS_IS_20_30 && options.malformedForUws === true;
       const client = await RawClient.connect(proxy.port);
       client.send(request);
       let response: RawResponse | null = null;
