@@ -2,16 +2,17 @@ import type { Socket } from 'node:net';
 
 /**
  * What the node engine knows of one client connection: the counters its policies read, the responses still
- * under way on it, and whether a request on it was refused, after which nothing more it sends is forwarded.
+ * under way on it, and whether it is closing, after which nothing more it sends is forwarded.
  */
 export class ClientConnection {
   readonly acceptedAt = performance.now();
   requests = 0;
   /**
-   * A request on this connection was refused: requests node:http already parsed behind it (pipelined, or in
-   * the same read) are never forwarded, and the connection closes once the refusal is answered.
+   * A response on this connection says `Connection: close` (a refusal, the client's own `close`, HTTP/1.0
+   * without keep-alive, a client limit reached): requests node:http already parsed behind it, pipelined or in
+   * the same read, are never forwarded (RFC 9112 §9.6), and the connection ends once that response is written.
    */
-  refused = false;
+  closing = false;
   /**
    * What to run when each of its responses is over. A pipelined response still queued behind another never
    * gets the socket, so it never emits 'close': the socket's close settles it.
@@ -48,17 +49,22 @@ export class ClientConnection {
   }
 
   /** `abandon` cancels the request whose body is now being read and says whether its response had started. */
-  readingBody(abandon: (() => boolean) | null): void {
+  readingBody(abandon: () => boolean): void {
     this.abandonBody = abandon;
   }
 
+  /** That body was read to its end (the next request's may already be being read: node:http ends streams late). */
+  bodyRead(abandon: () => boolean): void {
+    if (this.abandonBody === abandon) this.abandonBody = null;
+  }
+
   /**
-   * Marks the connection refused after a parse error and cancels the request whose body was being read: the
+   * Marks the connection closing after a parse error and cancels the request whose body was being read: the
    * error is in that body. True when that request's response had already started, so the connection can only
    * be cut.
    */
-  refuseAfterParseError(): boolean {
-    this.refused = true;
+  closeAfterParseError(): boolean {
+    this.closing = true;
     const abandon = this.abandonBody;
     this.abandonBody = null;
     return abandon?.() ?? false;

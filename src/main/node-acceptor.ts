@@ -18,6 +18,8 @@ class NodeResponder implements ClientResponder {
   constructor(
     private readonly request: IncomingMessage,
     private readonly response: ServerResponse,
+    private readonly connection: ClientConnection,
+    /** This response ends its connection, as decided when its request arrived. */
     private readonly closeAfter: boolean,
   ) {}
 
@@ -46,6 +48,7 @@ class NodeResponder implements ClientResponder {
 
   reject(status: number, text: string, extraHeaders: string[], closeConnection: boolean): void {
     const headers = ['content-type', 'text/plain; charset=utf-8', 'content-length', String(Buffer.byteLength(text)), ...extraHeaders];
+    if (closeConnection) this.connection.closing = true;
     if (closeConnection || this.closeAfter) headers.push('connection', 'close');
     this.response.writeHead(status, headers);
     this.response.end(text);
@@ -126,10 +129,11 @@ export class NodeAcceptor implements Acceptor {
   private readonly onRequest = (request: IncomingMessage, response: ServerResponse): void => {
     const socket = request.socket;
     const connection = clientConnections.get(socket)!; // the 'connection' listener runs before any request
-    // Parsed behind a refused request (pipelined, or in the same read): never forwarded; the connection closes
-    // once the refusal is answered.
-    if (connection.refused) return;
-    const closeAfter = this.isLastRequest(connection);
+    // Parsed behind a response that closes the connection (pipelined, or in the same read): never forwarded.
+    if (connection.closing) return;
+    // node:http already decided from the client's Connection header and version; our client limits add to it.
+    const lastByPolicy = this.isLastRequest(connection);
+    if (!response.shouldKeepAlive || lastByPolicy) connection.closing = true;
     let handle: AtomHandle | null = null;
     // Counts the response until it is over (flushed, or its connection gone); tells the atom if it was cut short.
     this.responding++;
@@ -140,7 +144,7 @@ export class NodeAcceptor implements Acceptor {
     };
     connection.track(settle);
     response.once('close', settle);
-    const responder = new NodeResponder(request, response, closeAfter);
+    const responder = new NodeResponder(request, response, connection, connection.closing);
     const httpVersion = request.httpVersion === '1.0' ? '1.0' : '1.1';
     const target = parseTarget(request.url ?? '/');
     const refusal: Refusal | null =
@@ -148,7 +152,6 @@ export class NodeAcceptor implements Acceptor {
         ? { status: 400, cause: `request target ${JSON.stringify(request.url)} cannot be forwarded` }
         : refuseRequestHead(request.rawHeaders, { httpVersion, maxFields: this.config.client.maxHeaderFields });
     if (refusal) {
-      connection.refused = true;
       this.log.warn({ ...refusal, client: socket.remoteAddress }, 'client request rejected');
       responder.reject(refusal.status, errorText(refusal.status), [], true);
       return;
@@ -171,19 +174,20 @@ export class NodeAcceptor implements Acceptor {
       return;
     }
     let abandoned = false;
-    connection.readingBody(() => {
+    const abandon = (): boolean => {
       abandoned = true;
       const started = response.headersSent && !response.writableFinished;
       settle();
       return started;
-    });
+    };
+    connection.readingBody(abandon);
     const open = (): void => {
       if (abandoned) return;
       const atom = this.forwarder.open(atomRequest, responder);
       handle = atom;
       request.on('data', (chunk: Buffer) => atom.body(chunk));
       request.on('end', () => {
-        connection.readingBody(null);
+        connection.bodyRead(abandon);
         atom.bodyEnd();
       });
     };
@@ -214,11 +218,15 @@ export class NodeAcceptor implements Acceptor {
       socket.destroy();
       return;
     }
-    if (connection.refused) return; // a refusal is already being answered, with a close
+    if (connection.closing) {
+      // A response already says Connection: close; what follows it is never read: end once it is written.
+      connection.whenResponsesOver(() => socket.destroySoon());
+      return;
+    }
     const status =
       error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
     const cause = error.code ?? error.message;
-    if (connection.refuseAfterParseError()) {
+    if (connection.closeAfterParseError()) {
       this.log.warn({ status, cause, client: socket.remoteAddress }, 'client request body malformed mid-response; closing');
       socket.destroy();
       return;

@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, it } from 'node:test';
+import { UWS_BUILDS } from '../../src/main/uws-loader.js';
 import { UWS_PROBE } from '../helpers/matrix.js';
 import { startProxy, startProxyExpectingFailure } from '../helpers/proxy-process.js';
 
@@ -65,6 +70,25 @@ describe('loading uWebSockets.js', () => {
     const { refusal, stdout } = loadInChild(['uWebSockets.js-second-choice'], { UWS_USE_FALLBACK: '1' });
     assert.match(refusal!, /: @trufflesuite\/uws-js-unofficial 20\.30\.0-unofficial\.0 loaded only its JavaScript fallback \(UWS_USE_FALLBACK is set\); use ATOM_ACCEPTOR=node$/);
     assert.equal(stdout, '');
+  });
+
+  it('loads a build that node_modules reaches through a link (pnpm, a shared node_modules)', { skip: 'refusal' in UWS_PROBE && UWS_PROBE.refusal }, () => {
+    // The loader and its helper, copied beside a node_modules whose builds are links to the installed ones.
+    const root = mkdtempSync(join(tmpdir(), 'atomproxy-linked-'));
+    try {
+      const here = fileURLToPath(new URL('../../src/main/', import.meta.url));
+      mkdirSync(join(root, 'lib'));
+      mkdirSync(join(root, 'node_modules'));
+      for (const file of ['uws-loader.js', 'uws-load-failure.js']) copyFileSync(join(here, file), join(root, 'lib', file));
+      for (const alias of UWS_BUILDS) symlinkSync(realpathSync(fileURLToPath(new URL(`../../../node_modules/${alias}`, import.meta.url))), join(root, 'node_modules', alias));
+      const loader = pathToFileURL(join(root, 'lib', 'uws-loader.js')).href;
+      const script = `const { loadNativeUws } = await import(${JSON.stringify(loader)}); process.stdout.write(loadNativeUws().build);`;
+      const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+      assert.equal(child.status, 0, child.stderr);
+      assert.equal(child.stdout, (UWS_PROBE as { build: string }).build);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 
   it('says a build is not installed', () => {

@@ -22,6 +22,18 @@ describe('client connection policies (node engine)', () => {
     assert.ok(suite.origin.connections - opened <= 1);
   });
 
+  it('never forwards requests pipelined behind the last one ATOM_CLIENT_MAX_REQUESTS allows', async () => {
+    const proxy = await proxyWith({ ATOM_CLIENT_MAX_REQUESTS: '1' });
+    const seen = suite.origin.requests.length;
+    const client = await RawClient.connect(proxy.port);
+    client.send('GET /allowed HTTP/1.1\r\nHost: t\r\n\r\nGET /over-limit HTTP/1.1\r\nHost: t\r\n\r\n');
+    const response = await client.readResponse();
+    assert.equal(response.status, 200);
+    assert.equal(response.header('connection'), 'close');
+    assert.equal(await client.closesWithin(3000), true);
+    assert.deepEqual(suite.origin.requests.slice(seen).map((request) => request.url), ['/allowed']);
+  });
+
   it('closes a client connection at its first response after ATOM_CLIENT_MAX_LIFETIME_MS', async () => {
     const proxy = await proxyWith({ ATOM_CLIENT_MAX_LIFETIME_MS: '300' });
     const client = await RawClient.connect(proxy.port);

@@ -83,6 +83,28 @@ for (const variant of NODE_VARIANTS) {
       client.destroy();
     });
 
+    it('never forwards requests pipelined behind one that says Connection: close (RFC 9112 §9.6)', async () => {
+      const client = await RawClient.connect(proxy.port);
+      client.send('GET /last HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\nGET /after-close HTTP/1.1\r\nHost: t\r\n\r\n');
+      const response = await client.readResponse();
+      assert.equal(response.body.toString(), 'you asked for /last');
+      assert.equal(response.header('connection'), 'close');
+      assert.equal(await client.closesWithin(3000), true);
+      client.destroy();
+      await rawRequest(proxy.port, 'GET /control HTTP/1.1\r\nHost: t\r\n\r\n');
+      assert.ok(!origin.requests.some((request) => request.url === '/after-close'), 'the request after close reached the origin');
+    });
+
+    it('never forwards requests pipelined behind an HTTP/1.0 request without keep-alive', async () => {
+      const client = await RawClient.connect(proxy.port);
+      client.send('GET /only10 HTTP/1.0\r\n\r\nGET /after-10 HTTP/1.0\r\n\r\n');
+      assert.equal((await client.readResponse()).body.toString(), 'you asked for /only10');
+      assert.equal(await client.closesWithin(3000), true);
+      client.destroy();
+      await rawRequest(proxy.port, 'GET /control HTTP/1.1\r\nHost: t\r\n\r\n');
+      assert.ok(!origin.requests.some((request) => request.url === '/after-10'), 'the request after the HTTP/1.0 one reached the origin');
+    });
+
     it('forwards an absolute-form target in origin form, with its authority as Host', async () => {
       const response = await rawRequest(proxy.port, 'GET http://good.test/abs?q=1 HTTP/1.1\r\nHost: evil.test\r\n\r\n');
       assert.equal(response.body.toString(), 'you asked for /abs?q=1');
