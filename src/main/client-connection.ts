@@ -1,5 +1,8 @@
 import type { Socket } from 'node:net';
 
+/** What a parse error did to the request whose body was being read: nothing, cancelled it, or cut its response. */
+export type AbandonedBody = 'none' | 'cancelled' | 'mid-response';
+
 /**
  * What the node engine knows of one client connection: the counters its policies read, the responses still
  * under way on it, and whether it is closing, after which nothing more it sends is forwarded.
@@ -13,13 +16,15 @@ export class ClientConnection {
    * the same read, are never forwarded (RFC 9112 §9.6), and the connection ends once that response is written.
    */
   closing = false;
+  /** A parse error was handled: node:http reports it again for every later read, and those are ignored. */
+  parseFailed = false;
   /**
    * What to run when each of its responses is over. A pipelined response still queued behind another never
    * gets the socket, so it never emits 'close': the socket's close settles it.
    */
   private readonly pending = new Set<() => void>();
   /** Cancels the request whose body is being read, if any: a parse error on this connection is in that body. */
-  private abandonBody: (() => boolean) | null = null;
+  private abandonBody: (() => AbandonedBody) | null = null;
   private afterResponses: (() => void) | null = null;
 
   constructor(
@@ -48,29 +53,27 @@ export class ClientConnection {
     return true;
   }
 
-  /** `abandon` cancels the request whose body is now being read and says whether its response had started. */
-  readingBody(abandon: () => boolean): void {
+  /** `abandon` cancels the request whose body is now being read, unless that body is complete by then. */
+  readingBody(abandon: () => AbandonedBody): void {
     this.abandonBody = abandon;
   }
 
-  /** That body was read to its end (the next request's may already be being read: node:http ends streams late). */
-  bodyRead(abandon: () => boolean): void {
-    if (this.abandonBody === abandon) this.abandonBody = null;
+  /**
+   * Marks the connection closing after its first parse error, and cancels the request whose body was being
+   * read if it is still incomplete: the error is in that body.
+   */
+  closeAfterParseError(): AbandonedBody {
+    this.closing = true;
+    this.parseFailed = true;
+    const abandon = this.abandonBody;
+    this.abandonBody = null;
+    return abandon?.() ?? 'none';
   }
 
   /**
-   * Marks the connection closing after a parse error and cancels the request whose body was being read: the
-   * error is in that body. True when that request's response had already started, so the connection can only
-   * be cut.
+   * Runs `then` once every response under way is over: at once when none is. Only the one thing that ends the
+   * connection (a parse error or a CONNECT, after which node:http parses nothing) waits here.
    */
-  closeAfterParseError(): boolean {
-    this.closing = true;
-    const abandon = this.abandonBody;
-    this.abandonBody = null;
-    return abandon?.() ?? false;
-  }
-
-  /** Runs `then` once every response under way is over: at once when none is. */
   whenResponsesOver(then: () => void): void {
     if (this.pending.size === 0) then();
     else this.afterResponses = then;

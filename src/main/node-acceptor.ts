@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { Acceptor } from './acceptor.js';
-import { ClientConnection } from './client-connection.js';
+import { ClientConnection, type AbandonedBody } from './client-connection.js';
 import type { AtomHandle, AtomRequest, ClientResponder } from './client-side.js';
 import type { Config } from './config.js';
 import { errorText, rawErrorResponse } from './error-text.js';
@@ -101,7 +101,10 @@ export class NodeAcceptor implements Acceptor {
     this.server.on('clientError', this.onClientError);
     this.server.on('connect', (request: IncomingMessage, socket: Socket) => {
       this.log.warn({ status: 405, cause: `CONNECT ${request.url}: tunnelling is not supported`, client: socket.remoteAddress }, 'client request rejected');
-      socket.end(rawErrorResponse(405, 'Allow: GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS\r\n'));
+      const connection = clientConnections.get(socket)!;
+      connection.closing = true;
+      // After the answers to the requests pipelined before it, never in their place.
+      connection.whenResponsesOver(() => socket.end(rawErrorResponse(405, 'Allow: GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS\r\n')));
     });
   }
 
@@ -145,7 +148,7 @@ export class NodeAcceptor implements Acceptor {
     connection.track(settle);
     response.once('close', settle);
     const responder = new NodeResponder(request, response, connection, connection.closing);
-    const httpVersion = request.httpVersion === '1.0' ? '1.0' : '1.1';
+    const httpVersion = request.httpVersion;
     const target = parseTarget(request.url ?? '/');
     const refusal: Refusal | null =
       target.path === null
@@ -174,22 +177,20 @@ export class NodeAcceptor implements Acceptor {
       return;
     }
     let abandoned = false;
-    const abandon = (): boolean => {
+    connection.readingBody((): AbandonedBody => {
+      // Complete already (node:http emits 'end' a turn late): the error is in a later request, not in this body.
+      if (request.complete) return 'none';
       abandoned = true;
       const started = response.headersSent && !response.writableFinished;
       settle();
-      return started;
-    };
-    connection.readingBody(abandon);
+      return started ? 'mid-response' : 'cancelled';
+    });
     const open = (): void => {
       if (abandoned) return;
       const atom = this.forwarder.open(atomRequest, responder);
       handle = atom;
       request.on('data', (chunk: Buffer) => atom.body(chunk));
-      request.on('end', () => {
-        connection.bodyRead(abandon);
-        atom.bodyEnd();
-      });
+      request.on('end', () => atom.bodyEnd());
     };
     // A chunked body can turn out malformed in the very read that brought its head: open the atom a turn later,
     // so that such a request never reaches an upstream. node:http holds the body until a listener reads it.
@@ -218,17 +219,20 @@ export class NodeAcceptor implements Acceptor {
       socket.destroy();
       return;
     }
-    if (connection.closing) {
-      // A response already says Connection: close; what follows it is never read: end once it is written.
-      connection.whenResponsesOver(() => socket.destroySoon());
-      return;
-    }
+    if (connection.parseFailed) return; // node:http reports the error again for every later read
     const status =
       error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
     const cause = error.code ?? error.message;
-    if (connection.closeAfterParseError()) {
+    const wasClosing = connection.closing;
+    const body = connection.closeAfterParseError();
+    if (body === 'mid-response') {
       this.log.warn({ status, cause, client: socket.remoteAddress }, 'client request body malformed mid-response; closing');
       socket.destroy();
+      return;
+    }
+    if (wasClosing && body === 'none') {
+      // Bytes sent after a response that closes the connection: they are nobody's request, so no answer.
+      connection.whenResponsesOver(() => socket.destroySoon());
       return;
     }
     this.log.warn({ status, cause, client: socket.remoteAddress }, 'client request rejected');

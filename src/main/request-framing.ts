@@ -5,14 +5,14 @@
  * request on a pooled connection. The engines run this on the raw field list before anything is forwarded.
  */
 
-/** Why a request is refused: its status (400, 431 or 501) and a cause for the log line. */
+/** Why a request is refused: its status (400, 431, 501 or 505) and a cause for the log line. */
 export interface Refusal {
-  status: 400 | 431 | 501;
+  status: 400 | 431 | 501 | 505;
   cause: string;
 }
 
 export interface HeadFacts {
-  /** "1.0" or "1.1". */
+  /** As the request line said: "1.0" and "1.1" are served; llhttp also lets "0.9" through. */
   httpVersion: string;
   /** ATOM_MAX_HEADER_FIELDS: more fields than this is a 431, never a silent drop. */
   maxFields: number;
@@ -22,8 +22,8 @@ export interface HeadFacts {
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 /** RFC 9110 §5.5 field-value allows HTAB, SP, VCHAR and obs-text: any other control byte is refused. */
 const CONTROL = /[\x00-\x08\x0a-\x1f\x7f]/;
-/** RFC 9112 §6.2 Content-Length = 1*DIGIT, no list, no sign; 15 digits keep it a safe integer. */
-const CONTENT_LENGTH = /^[0-9]{1,15}$/;
+/** RFC 9112 §6.2 Content-Length = 1*DIGIT: no list, no sign, no space (leading zeros are digits too). */
+const CONTENT_LENGTH = /^[0-9]+$/;
 /** One transfer-coding: a token with optional `;name=value` parameters (RFC 9112 §7). */
 const TRANSFER_CODING = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+(?:[ \t]*;[ \t]*[!#$%&'*+\-.^_`|~0-9A-Za-z]+[ \t]*=[ \t]*(?:[!#$%&'*+\-.^_`|~0-9A-Za-z]+|"(?:[^"\\\x00-\x08\x0a-\x1f\x7f]|\\[\t\x20-\x7e\x80-\xff])*"))*$/;
 
@@ -43,9 +43,14 @@ function readsAsFramingField(lowerName: string): boolean {
  * that applies chunked twice or not last is a 400; other codings are valid but unknown to the proxy, a 501.
  */
 function transferEncodingRefusal(value: string): Refusal | null {
-  // Only SP and HTAB are whitespace here: String.prototype.trim would also eat a no-break space.
-  const codings = value.split(',').map((coding) => coding.replace(/^[ \t]+|[ \t]+$/g, ''));
+  // Only SP and HTAB are whitespace here (String.prototype.trim would also eat a no-break space), and empty list
+  // elements are ignored (RFC 9110 §5.6.1), as llhttp does.
+  const codings = value
+    .split(',')
+    .map((coding) => coding.replace(/^[ \t]+|[ \t]+$/g, ''))
+    .filter((coding) => coding !== '');
   if (codings.length === 1 && codings[0]!.toLowerCase() === 'chunked') return null;
+  if (codings.length === 0) return { status: 400, cause: 'empty Transfer-Encoding' };
   if (codings.some((coding) => !TRANSFER_CODING.test(coding))) {
     return { status: 400, cause: `malformed Transfer-Encoding ${JSON.stringify(value)}` };
   }
@@ -61,6 +66,9 @@ function transferEncodingRefusal(value: string): Refusal | null {
  * or null when it may be forwarded.
  */
 export function refuseRequestHead(raw: readonly string[], facts: HeadFacts): Refusal | null {
+  if (facts.httpVersion !== '1.0' && facts.httpVersion !== '1.1') {
+    return { status: 505, cause: `HTTP/${facts.httpVersion} request` };
+  }
   const fields = raw.length / 2;
   if (fields > facts.maxFields) {
     return { status: 431, cause: `${fields} header fields, over ATOM_MAX_HEADER_FIELDS (${facts.maxFields})` };
@@ -80,7 +88,9 @@ export function refuseRequestHead(raw: readonly string[], facts: HeadFacts): Ref
         break;
       case 'content-length':
         if (++contentLengths > 1) return { status: 400, cause: 'more than one Content-Length header' };
-        if (!CONTENT_LENGTH.test(value)) return { status: 400, cause: `invalid Content-Length ${JSON.stringify(value)}` };
+        if (!CONTENT_LENGTH.test(value) || Number(value) > Number.MAX_SAFE_INTEGER) {
+          return { status: 400, cause: `invalid Content-Length ${JSON.stringify(value)}` };
+        }
         break;
       case 'transfer-encoding':
         if (transferEncoding !== null) return { status: 400, cause: 'more than one Transfer-Encoding header' };
