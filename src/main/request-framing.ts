@@ -34,6 +34,7 @@ const FRAMING_FIELDS = new Set(['content-length', 'transfer-encoding']);
  * CGI, WSGI and many frameworks turn `_` into `-`, and some collapse runs of `-`.
  */
 function readsAsFramingField(lowerName: string): boolean {
+  if (!lowerName.includes('_') && !lowerName.includes('--')) return false; // the common case, without allocating
   const normalised = lowerName.replace(/_/g, '-').replace(/-{2,}/g, '-');
   return normalised !== lowerName && FRAMING_FIELDS.has(normalised);
 }
