@@ -66,6 +66,8 @@ describe('upstream pool limits, global over two workers', () => {
   it('opens ATOM_UPSTREAM_MIN_IDLE connections ahead of traffic, shared over the workers, and reuses them', async () => {
     const { origin, proxy } = await setUp({ ATOM_UPSTREAM_MIN_IDLE: '3' });
     await waitFor(() => origin.connections === 3, 'the warm connections');
+    // The origin sees a connection accepted before the worker that opened it has counted it idle in the index.
+    await waitFor(async () => (await proxy.pool()).upstreams[0]!.idle === 3, 'the warm connections counted idle');
     const warm = (await proxy.pool()).upstreams[0]!;
     assert.equal(warm.idle, 3);
     assert.deepEqual(warm.workers.map((worker) => worker.idle), [2, 1]);
