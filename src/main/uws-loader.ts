@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, sep } from 'node:path';
 import type * as Uws from 'uWebSockets.js';
@@ -47,7 +47,9 @@ function tryBuild(require: NodeJS.Require, alias: string): Attempt {
   const build = `${name} ${version}`;
   const { value: module, printed, error } = muted(() => require(alias) as UwsModule);
   if (error) return { build, reason: `did not load (${whyUwsDidNotLoad(error.message)})` };
-  const native = Object.keys(require.cache).some((path) => path.startsWith(directory + sep) && /uws_[^/\\]*\.node$/.test(path));
+  // require.cache holds real paths: a symlinked package (pnpm, a linked node_modules) must be compared as one.
+  const real = realpathSync(directory);
+  const native = Object.keys(require.cache).some((path) => path.startsWith(real + sep) && /uws_[^/\\]*\.node$/.test(path));
   if (!native) return { build, reason: `loaded only its JavaScript fallback (${whyUwsDidNotLoad(printed)})` };
   return { module: module!, build };
 }
