@@ -9,6 +9,7 @@ import { refuseRequestHead, type Refusal } from './request-framing.js';
 import { cleanRequestHeaders } from './request-headers.js';
 import { byteString } from './uws-bytes.js';
 import type { UwsModule } from './uws-loader.js';
+import { UwsRequestBody } from './uws-request-body.js';
 import { UwsResponder } from './uws-responder.js';
 
 /**
@@ -93,7 +94,8 @@ export class UwsAcceptor implements Acceptor {
     // uWS 20.30 closes after the response exactly when the Connection value has 5 characters ("close",
     // but also "abcde"; FEASIBILITY A2), and never says so: announce what it will do.
     this.responding++;
-    const responder = new UwsResponder(response, method === 'HEAD', request.getHeader('connection').length === 5, this.settled);
+    const body = new UwsRequestBody(response);
+    const responder = new UwsResponder(response, body, method === 'HEAD', request.getHeader('connection').length === 5, this.settled);
     let handle: AtomHandle | null = null;
     // Both callbacks must be attached before anything answers: uWS forbids touching a finished response.
     response.onAborted(() => {
@@ -123,25 +125,12 @@ export class UwsAcceptor implements Acceptor {
       handle = this.forwarder.open(atomRequest, responder);
       return;
     }
-    // Body chunks that arrive before the atom opens wait here (at most what uWS read in this turn).
-    const early: Uint8Array[] = [];
-    let ended = false;
-    response.onData((chunk, isLast) => {
-      // uWS neuters the ArrayBuffer when this callback returns, so keep a copy.
-      if (chunk.byteLength > 0) {
-        const copy = new Uint8Array(chunk.slice(0));
-        if (handle) handle.body(copy);
-        else early.push(copy);
-      }
-      if (!isLast) return;
-      if (handle) handle.bodyEnd();
-      else ended = true;
-    });
+    // uWS neuters the ArrayBuffer when this callback returns, so keep a copy.
+    response.onData((chunk, isLast) => body.receive(new Uint8Array(chunk.slice(0)), isLast));
     const open = (): void => {
       if (responder.aborted) return;
       handle = this.forwarder.open(atomRequest, responder);
-      for (const chunk of early) handle.body(chunk);
-      if (ended) handle.bodyEnd();
+      body.attach(handle);
     };
     // A bad chunk in the read that brought the head makes uWS close the connection while this handler's caller
     // is still parsing: open the atom a turn later, so such a request never reaches an upstream.

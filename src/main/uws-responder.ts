@@ -1,6 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { HttpResponse } from 'uWebSockets.js';
 import type { ClientResponder } from './client-side.js';
+import type { UwsRequestBody } from './uws-request-body.js';
 
 /**
  * Answers one request through a uWebSockets.js HttpResponse, working around 20.30's framing rules
@@ -9,7 +10,8 @@ import type { ClientResponder } from './client-side.js';
  * a known length streams through tryEnd (Content-Length), an unknown one through write (chunked); bodiless
  * responses use writeHeader('content-length') + endWithoutBody() without argument. Every call outside the
  * request handler is corked, and nothing touches the response once it completed or uWS reported it aborted
- * (uWS throws, which would end the process).
+ * (uWS throws, which would end the process). No chunk handed to tryEnd is empty: 20.57 completes the response on
+ * an empty tryEnd whatever the total said (undici sometimes delivers an empty chunk).
  */
 export class UwsResponder implements ClientResponder {
   /** The client went away or we cut the connection: the response object must not be used any more. */
@@ -26,12 +28,12 @@ export class UwsResponder implements ClientResponder {
   private readonly waiting: Uint8Array[] = [];
   /** end() came while data was still pending. */
   private endPending = false;
-  /** The request body read is paused (flow control toward the upstream). */
-  private bodyPaused = false;
   private drain: (() => void) | null = null;
 
   constructor(
     private readonly response: HttpResponse,
+    /** The request body, whose read this responder pauses and resumes for the exchange. */
+    private readonly body: UwsRequestBody,
     private readonly isHead: boolean,
     /** uWS will close this connection after the response, so the response must say so (RFC 9112 §9.6). */
     private readonly closing: boolean,
@@ -42,6 +44,7 @@ export class UwsResponder implements ClientResponder {
   /** uWS reported the client gone. */
   markAborted(): void {
     this.aborted = true;
+    this.body.responseGone();
     this.settle();
   }
 
@@ -94,8 +97,13 @@ export class UwsResponder implements ClientResponder {
    * `offset`) to tryEnd. False when the socket took only part of it: the chunk stays pending.
    */
   private tryEnd(chunk: Uint8Array, start: number, offset: number): boolean {
-    if (start + chunk.byteLength >= this.totalLength) this.resumeBeforeCompleting();
-    const [written, done] = this.response.tryEnd(chunk.subarray(offset - start), this.totalLength);
+    const rest = chunk.subarray(offset - start);
+    if (rest.byteLength === 0) {
+      this.pending = null;
+      return true;
+    }
+    if (start + chunk.byteLength >= this.totalLength) this.body.unthrottle();
+    const [written, done] = this.response.tryEnd(rest, this.totalLength);
     if (done) this.complete();
     if (written || done) {
       this.pending = null;
@@ -122,7 +130,7 @@ export class UwsResponder implements ClientResponder {
       return;
     }
     this.complete();
-    this.resumeBeforeCompleting();
+    this.body.unthrottle();
     this.response.cork(() => {
       if (this.bodiless) {
         if (this.totalLength >= 0 && this.isHead) this.response.writeHeader('content-length', String(this.totalLength));
@@ -136,7 +144,7 @@ export class UwsResponder implements ClientResponder {
   reject(status: number, text: string, extraHeaders: string[], closeConnection: boolean): void {
     if (this.aborted || this.completed) return;
     this.complete();
-    this.resumeBeforeCompleting();
+    this.body.unthrottle();
     this.response.cork(() => {
       this.response.writeStatus(`${status} ${STATUS_CODES[status] ?? ''}`);
       this.response.writeHeader('content-type', 'text/plain; charset=utf-8');
@@ -148,31 +156,19 @@ export class UwsResponder implements ClientResponder {
   abort(): void {
     if (this.aborted || this.completed) return;
     this.aborted = true;
+    this.body.responseGone();
     this.settle();
     this.response.close();
   }
 
   pauseBody(): void {
     if (this.aborted || this.completed) return;
-    this.bodyPaused = true;
-    this.response.pause();
+    this.body.pause();
   }
 
   resumeBody(): void {
     if (this.aborted || this.completed) return;
-    this.bodyPaused = false;
-    this.response.resume();
-  }
-
-  /**
-   * A response that completes while the request body is paused (the upstream answered without reading it all)
-   * must let uWS read and drop the rest first: after completion the response may not be touched, and the
-   * client would stall on a full window.
-   */
-  private resumeBeforeCompleting(): void {
-    if (!this.bodyPaused) return;
-    this.bodyPaused = false;
-    this.response.resume();
+    this.body.resume();
   }
 
   /** uWS calls this when the socket drains: resend what tryEnd could not write, then let the credit flow. */

@@ -160,9 +160,14 @@ for (const variant of VARIANTS) {
         previous = clientSent;
         return stalled;
       }, 'the client upload to stall', 15_000);
-      assert.ok(clientSent < SIZE / 2, `client could send ${clientSent} bytes to an upstream that reads nothing`);
-      pausedUpload!();
-      pausedUpload = null;
+      try {
+        assert.ok(clientSent < SIZE / 2, `client could send ${clientSent} bytes to an upstream that reads nothing`);
+      } finally {
+        // Also on failure: an upstream left unread keeps the atom in flight, and the proxy's stop would report a
+        // drain-grace timeout instead of this assertion.
+        pausedUpload!();
+        pausedUpload = null;
+      }
       const response = await answered;
       assert.equal(Number(await new Promise<string>((resolve) => {
         let text = '';
