@@ -3,12 +3,12 @@ import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { Acceptor } from './acceptor.js';
 import { ClientConnection, type AbandonedBody } from './client-connection.js';
-import type { AtomHandle, AtomRequest, ClientResponder } from './client-side.js';
+import type { AtomHandle, ClientResponder } from './client-side.js';
 import type { Config } from './config.js';
 import { errorText, rawErrorResponse } from './error-text.js';
 import type { Forwarder } from './forwarder.js';
 import { refuseRequestHead, type Refusal } from './request-framing.js';
-import { cleanRequestHeaders } from './request-headers.js';
+import { atomRequestOf, cleanRequestHeaders } from './request-headers.js';
 import { parseTarget } from './request-target.js';
 
 const clientConnections = new WeakMap<Socket, ClientConnection>();
@@ -164,14 +164,7 @@ export class NodeAcceptor implements Acceptor {
       httpVersion,
       authority: target.authority,
     });
-    const atomRequest: AtomRequest = {
-      method: request.method ?? 'GET',
-      path: target.path!,
-      headers: cleaned.headers,
-      hasBody: cleaned.chunked || cleaned.contentLength > 0,
-      contentLength: cleaned.chunked ? -1 : cleaned.contentLength,
-      home: connection.number,
-    };
+    const atomRequest = atomRequestOf(request.method ?? 'GET', target.path!, cleaned, connection.number);
     if (!atomRequest.hasBody) {
       handle = this.forwarder.open(atomRequest, responder);
       return;

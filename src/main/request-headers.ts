@@ -1,4 +1,5 @@
 import { connectionTokens, isHopByHop } from '../atom/hop-by-hop.js';
+import type { AtomRequest } from './client-side.js';
 
 /** What the acceptor learns from a client's header block while cleaning it for the upstream. */
 export interface CleanedRequest {
@@ -8,6 +9,18 @@ export interface CleanedRequest {
   contentLength: number;
   /** The request body is chunked: its length is unknown until it ends. */
   chunked: boolean;
+}
+
+/** The atom a cleaned request becomes, for both engines: `home` is its client connection's number. */
+export function atomRequestOf(method: string, path: string, cleaned: CleanedRequest, home: number): AtomRequest {
+  return {
+    method,
+    path,
+    headers: cleaned.headers,
+    hasBody: cleaned.chunked || cleaned.contentLength > 0,
+    contentLength: cleaned.chunked ? -1 : cleaned.contentLength,
+    home,
+  };
 }
 
 export interface ClientFacts {

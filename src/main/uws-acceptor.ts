@@ -1,12 +1,12 @@
 import type { Logger } from 'pino';
 import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket } from 'uWebSockets.js';
 import type { Acceptor } from './acceptor.js';
-import type { AtomHandle, AtomRequest } from './client-side.js';
+import type { AtomHandle } from './client-side.js';
 import type { Config } from './config.js';
 import { errorText } from './error-text.js';
 import type { Forwarder } from './forwarder.js';
 import { refuseRequestHead, type Refusal } from './request-framing.js';
-import { cleanRequestHeaders } from './request-headers.js';
+import { atomRequestOf, cleanRequestHeaders } from './request-headers.js';
 import { byteString } from './uws-bytes.js';
 import type { UwsModule } from './uws-loader.js';
 import { UwsRequestBody } from './uws-request-body.js';
@@ -113,14 +113,7 @@ export class UwsAcceptor implements Acceptor {
     }
 
     const cleaned = cleanRequestHeaders(raw, { address, httpVersion: '1.1', authority: null });
-    const atomRequest: AtomRequest = {
-      method,
-      path: target!,
-      headers: cleaned.headers,
-      hasBody: cleaned.chunked || cleaned.contentLength > 0,
-      contentLength: cleaned.chunked ? -1 : cleaned.contentLength,
-      home: this.requestsOpened++,
-    };
+    const atomRequest = atomRequestOf(method, target!, cleaned, this.requestsOpened++);
     if (!atomRequest.hasBody) {
       handle = this.forwarder.open(atomRequest, responder);
       return;

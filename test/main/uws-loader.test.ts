@@ -12,10 +12,13 @@ import { startProxy, startProxyExpectingFailure } from '../helpers/proxy-process
 const LOADER = new URL('../../src/main/uws-loader.js', import.meta.url).href;
 const REFUSAL = /^atomproxy: failed to start: ATOM_ACCEPTOR=uws but no uWebSockets\.js build loads natively on Node v[\d.]+ \([\w-]+, ABI \d+\): /;
 
-/** Runs loadNativeUws(aliases) in a child process (uWS replaces signal handlers); resolves with its error message or build. */
-function loadInChild(aliases: string[], env: Record<string, string>): { build?: string; refusal?: string; stdout: string } {
+/**
+ * Runs loadNativeUws(aliases) of the loader at `loader` in a child process (uWS replaces signal handlers); resolves
+ * with its error message or build.
+ */
+function loadInChild(aliases: readonly string[], env: Record<string, string>, loader = LOADER): { build?: string; refusal?: string; stdout: string } {
   const script =
-    `const { loadNativeUws } = await import(${JSON.stringify(LOADER)});` +
+    `const { loadNativeUws } = await import(${JSON.stringify(loader)});` +
     `try { console.error(JSON.stringify({ build: loadNativeUws(${JSON.stringify(aliases)}).build })); }` +
     'catch (error) { console.error(JSON.stringify({ refusal: error.message })); }';
   const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', env: { ...process.env, ...env } });
@@ -81,11 +84,8 @@ describe('loading uWebSockets.js', () => {
       mkdirSync(join(root, 'node_modules'));
       for (const file of ['uws-loader.js', 'uws-load-failure.js']) copyFileSync(join(here, file), join(root, 'lib', file));
       for (const alias of UWS_BUILDS) symlinkSync(realpathSync(fileURLToPath(new URL(`../../../node_modules/${alias}`, import.meta.url))), join(root, 'node_modules', alias));
-      const loader = pathToFileURL(join(root, 'lib', 'uws-loader.js')).href;
-      const script = `const { loadNativeUws } = await import(${JSON.stringify(loader)}); process.stdout.write(loadNativeUws().build);`;
-      const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
-      assert.equal(child.status, 0, child.stderr);
-      assert.equal(child.stdout, (UWS_PROBE as { build: string }).build);
+      const { build } = loadInChild(UWS_BUILDS, {}, pathToFileURL(join(root, 'lib', 'uws-loader.js')).href);
+      assert.equal(build, (UWS_PROBE as { build: string }).build);
     } finally {
       rmSync(root, { recursive: true, force: true });
     }
