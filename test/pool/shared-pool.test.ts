@@ -113,9 +113,11 @@ for (const engine of ENGINES) {
         );
         await waitFor(() => statuses.length === 6, 'six 503 answers');
         assert.deepEqual(statuses, new Array(6).fill(503));
+        await waitFor(() => held.length === 1, 'the first request to reach the origin over the one connection');
         const [upstream] = (await proxy.pool()).upstreams;
         assert.equal(upstream!.queued, 3, 'three atoms wait, over all threads');
-        assert.equal(held.length, 1, 'one request reached the origin');
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        assert.equal(held.length, 1, 'and no other one does while it is held');
         for (let released = 1; released <= 4; released++) {
           held[released - 1]!.end('ok');
           await waitFor(() => statuses.length === 6 + released, `answer ${released}`);

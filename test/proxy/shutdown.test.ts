@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import { startOrigin, type TestOrigin } from '../helpers/origin.js';
 import { startProxy, type ProxyProcess } from '../helpers/proxy-process.js';
 import { RawClient } from '../helpers/raw-client.js';
-import { VARIANTS } from '../helpers/matrix.js';
+import { ENGINES, sharedPortSkip, VARIANTS } from '../helpers/matrix.js';
 import { waitFor } from '../helpers/wait.js';
 import { countBody, streamRequest } from '../helpers/stream-client.js';
 
@@ -81,5 +81,69 @@ for (const variant of VARIANTS) {
         });
       });
     }
+  });
+}
+
+/** What became of one request sent while the proxy was being stopped. */
+type Outcome = 'answered' | 'refused' | 'closed before an answer' | string;
+
+/** One request on `client`: its outcome, never a throw. */
+async function outcomeOf(client: RawClient, request: string): Promise<Outcome> {
+  client.send(request);
+  try {
+    const response = await client.readResponse({ timeoutMs: 15_000 });
+    return response.status === 200 && response.body.toString() === 'ok' ? 'answered' : `answered ${response.status}`;
+  } catch (error) {
+    return client.received().length === 0 ? 'closed before an answer' : `cut mid-answer: ${(error as Error).message}`;
+  }
+}
+
+/** Sends requests until `stopped` says so: keep-alive lanes reconnect when the proxy closes their connection. */
+async function lane(port: number, keepAlive: boolean, stopped: () => boolean, outcomes: Outcome[]): Promise<void> {
+  const request = `GET /load HTTP/1.1\r\nHost: t\r\n${keepAlive ? '' : 'Connection: close\r\n'}\r\n`;
+  while (!stopped()) {
+    let client: RawClient;
+    try {
+      client = await RawClient.connect(port);
+    } catch {
+      outcomes.push('refused');
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      continue;
+    }
+    for (;;) {
+      const outcome = await outcomeOf(client, request);
+      outcomes.push(outcome);
+      if (!keepAlive || outcome !== 'answered' || stopped()) break;
+    }
+    client.destroy();
+  }
+}
+
+for (const engine of ENGINES) {
+  describe(`SIGTERM under load, every thread accepting (${engine} engine)`, { skip: sharedPortSkip(engine) }, () => {
+    it('answers every request that reached an upstream, forwards none it did not answer, and exits 0', async () => {
+      await withProxy(
+        { ATOM_ACCEPTOR: engine, ATOM_WORKERS: '2' },
+        (request, response) => {
+          request.resume();
+          setTimeout(() => response.end('ok'), 5);
+        },
+        async (origin, proxy) => {
+          const outcomes: Outcome[] = [];
+          let stopped = false;
+          const lanes = [true, true, true, true, false, false, false, false].map((keepAlive) =>
+            lane(proxy.port, keepAlive, () => stopped, outcomes),
+          );
+          await waitFor(() => outcomes.length >= 200, 'load to run');
+          await proxy.stop(); // SIGTERM; fails unless the process exits 0 within the grace with a balanced pool
+          stopped = true;
+          await Promise.all(lanes);
+          const answered = outcomes.filter((outcome) => outcome === 'answered').length;
+          const unexpected = outcomes.filter((outcome) => !['answered', 'refused', 'closed before an answer'].includes(outcome));
+          assert.deepEqual(unexpected, [], 'no error answer and no cut answer');
+          assert.equal(origin.requests.length, answered, 'every request the origin got was answered to its client');
+        },
+      );
+    });
   });
 }

@@ -75,6 +75,7 @@ export class NodeAcceptor implements Acceptor {
   private readonly server: Server;
   /** Requests whose response has not closed yet: ended responses may still be flushing to slow clients. */
   responding = 0;
+  private draining = false;
 
   constructor(
     private readonly config: Config,
@@ -118,11 +119,16 @@ export class NodeAcceptor implements Acceptor {
     });
   }
 
-  /** Closes the listener and the idle keep-alive connections; busy ones are closed by close() after the drain. */
+  /**
+   * Closes the listener and the idle keep-alive connections; from now on every response says Connection: close.
+   * Busy ones are closed by close() after the drain.
+   */
   async stopAccepting(): Promise<void> {
+    this.draining = true;
     this.server.close();
     this.server.closeIdleConnections();
   }
+
 
   async close(): Promise<void> {
     this.server.closeAllConnections();
@@ -135,7 +141,7 @@ export class NodeAcceptor implements Acceptor {
     if (connection.closing) return;
     // node:http already decided from the client's Connection header and version; our client limits add to it.
     const lastByPolicy = this.isLastRequest(connection);
-    if (!response.shouldKeepAlive || lastByPolicy) connection.closing = true;
+    if (!response.shouldKeepAlive || lastByPolicy || this.draining) connection.closing = true;
     let handle: AtomHandle | null = null;
     // Counts the response until it is over (flushed, or its connection gone); tells the atom if it was cut short.
     this.responding++;
@@ -143,6 +149,8 @@ export class NodeAcceptor implements Acceptor {
       if (!connection.untrack(settle)) return; // already settled
       this.responding--;
       if (!response.writableFinished) handle?.clientGone();
+      // A response begun before the drain left its connection kept alive: close it once node:http sees it idle.
+      if (this.draining) setImmediate(() => this.server.closeIdleConnections());
     };
     connection.track(settle);
     response.once('close', settle);

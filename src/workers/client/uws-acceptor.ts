@@ -23,6 +23,7 @@ import { UwsResponder } from './uws-responder.js';
 export class UwsAcceptor implements Acceptor {
   private readonly app: TemplatedApp;
   private listenSocket: us_listen_socket | null = null;
+  private draining = false;
   /** Responses neither completed nor aborted (after completion uWS may still hold unsent bytes; see docs). */
   responding = 0;
   private readonly settled = (): void => {
@@ -52,7 +53,13 @@ export class UwsAcceptor implements Acceptor {
     });
   }
 
+  /**
+   * Closes the listener. uWS cannot tell idle keep-alive connections from busy ones, nor close a connection after
+   * a streamed response: from now on a request on a kept-alive connection is closed unanswered and never
+   * forwarded (as when a client meets a keep-alive close), so no atom starts after the drain.
+   */
   async stopAccepting(): Promise<void> {
+    this.draining = true;
     if (this.listenSocket) this.uws.us_listen_socket_close(this.listenSocket);
     this.listenSocket = null;
   }
@@ -63,6 +70,10 @@ export class UwsAcceptor implements Acceptor {
   }
 
   private readonly onRequest = (response: HttpResponse, request: HttpRequest): void => {
+    if (this.draining) {
+      response.close();
+      return;
+    }
     // HttpRequest lives on uWS's stack: read everything now.
     const method = request.getCaseSensitiveMethod();
     const query = request.getQuery();
