@@ -104,6 +104,6 @@ export function parseOptions(argv: string[]): Options {
     without: new Set(without),
     profile: profile.filter((id) => id !== 'none'),
     profileSeconds: quick ? 2 : 5,
-    outDir: values.out ?? fileURLToPath(new URL('../../bench/results/', import.meta.url)),
+    outDir: values.out ?? fileURLToPath(new URL('../../bench/results', import.meta.url)),
   };
 }

@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import type { PoolIndex } from '../pool/pool-index.js';
 import { viewPool } from '../pool/pool-view.js';
 import type { ExecutorSlots } from '../workers/executor-slots.js';
-import type { EngineView } from './acceptor.js';
+import type { EngineView } from '../workers/client/acceptor.js';
 
 export interface AdminServer {
   port: number;

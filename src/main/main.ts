@@ -1,6 +1,6 @@
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { startDemoOrigin, type DemoOrigin } from './demo-origin.js';
-import { createLogger } from './logger.js';
+import { createLogger } from '../shared/logger.js';
 import { startProxy } from './proxy.js';
 
 /** Entry point: validate ATOM_* variables, start the demo origin if no upstream is set, start the proxy. */

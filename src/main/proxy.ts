@@ -1,18 +1,18 @@
 import type { Logger } from 'pino';
 import { PoolIndex } from '../pool/pool-index.js';
 import { viewPool } from '../pool/pool-view.js';
-import type { ExecutorSettings } from '../workers/executor-settings.js';
+import type { ExecutorSettings } from '../workers/upstream/executor-settings.js';
 import type { ExecutorSlots } from '../workers/executor-slots.js';
 import { InThreadSlots } from '../workers/in-thread-slots.js';
-import { canPreconnect } from '../workers/preconnect.js';
-import { WorkerSupervisor } from '../workers/worker-supervisor.js';
-import type { Acceptor, EngineView } from './acceptor.js';
+import { canPreconnect } from '../workers/upstream/preconnect.js';
+import { WorkerSupervisor } from './thread-supervisor.js';
+import type { Acceptor, EngineView } from '../workers/client/acceptor.js';
 import { startAdminServer, type AdminServer } from './admin-server.js';
 import type { Config } from './config.js';
-import { Forwarder } from './forwarder.js';
-import { NodeAcceptor } from './node-acceptor.js';
-import { UwsAcceptor } from './uws-acceptor.js';
-import { loadNativeUws } from './uws-loader.js';
+import { Forwarder } from '../workers/router/forwarder.js';
+import { NodeAcceptor } from '../workers/client/node-acceptor.js';
+import { UwsAcceptor } from '../workers/client/uws-acceptor.js';
+import { loadNativeUws } from '../workers/client/uws-loader.js';
 
 export interface RunningProxy {
   port: number;

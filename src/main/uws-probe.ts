@@ -8,7 +8,7 @@ export type UwsProbe = { build: string } | { refusal: string };
  * Says which build would load, or the loader's refusal.
  */
 export function probeUws(): UwsProbe {
-  const loader = new URL('./uws-loader.js', import.meta.url).href;
+  const loader = new URL('../workers/client/uws-loader.js', import.meta.url).href;
   const script =
     `const { loadNativeUws } = await import(${JSON.stringify(loader)});` +
     'let probe; try { probe = { build: loadNativeUws().build }; } catch (error) { probe = { refusal: error.message }; }' +

@@ -1,9 +1,9 @@
 import { LocalLink } from '../atom/link.js';
 import type { ToAcceptor, ToExecutor } from '../atom/messages.js';
 import type { PoolIndex } from '../pool/pool-index.js';
-import type { ExecutorSettings } from './executor-settings.js';
+import type { ExecutorSettings } from './upstream/executor-settings.js';
 import type { ExecutorSlots, SlotListener } from './executor-slots.js';
-import { Executor } from './executor.js';
+import { Executor } from './upstream/executor.js';
 
 /** ATOM_WORKERS=0: one executor in the acceptor thread, reached without any thread hop. */
 export class InThreadSlots implements ExecutorSlots {

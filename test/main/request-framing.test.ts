@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { refuseRequestHead } from '../../src/main/request-framing.js';
+import { refuseRequestHead } from '../../src/workers/client/request-framing.js';
 
 const HTTP11 = { httpVersion: '1.1', maxFields: 100 };
 const status = (raw: string[], facts = HTTP11) => refuseRequestHead(raw, facts)?.status ?? 'forwarded';

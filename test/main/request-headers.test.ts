@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { cleanRequestHeaders } from '../../src/main/request-headers.js';
-import { cleanResponseHeaders } from '../../src/workers/response-headers.js';
+import { cleanRequestHeaders } from '../../src/workers/client/request-headers.js';
+import { cleanResponseHeaders } from '../../src/workers/upstream/response-headers.js';
 
 const client = { address: '192.0.2.7', httpVersion: '1.0', authority: null };
 

@@ -5,11 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, it } from 'node:test';
-import { UWS_BUILDS } from '../../src/main/uws-loader.js';
+import { UWS_BUILDS } from '../../src/workers/client/uws-loader.js';
 import { UWS_PROBE } from '../helpers/matrix.js';
 import { startProxy, startProxyExpectingFailure } from '../helpers/proxy-process.js';
 
-const LOADER = new URL('../../src/main/uws-loader.js', import.meta.url).href;
+const LOADER = new URL('../../src/workers/client/uws-loader.js', import.meta.url).href;
 const REFUSAL = /^atomproxy: failed to start: ATOM_ACCEPTOR=uws but no uWebSockets\.js build loads natively on Node v[\d.]+ \([\w-]+, ABI \d+\): /;
 
 /**
@@ -79,7 +79,7 @@ describe('loading uWebSockets.js', () => {
     // The loader and its helper, copied beside a node_modules whose builds are links to the installed ones.
     const root = mkdtempSync(join(tmpdir(), 'atomproxy-linked-'));
     try {
-      const here = fileURLToPath(new URL('../../src/main/', import.meta.url));
+      const here = fileURLToPath(new URL('../../src/main', import.meta.url));
       mkdirSync(join(root, 'lib'));
       mkdirSync(join(root, 'node_modules'));
       for (const file of ['uws-loader.js', 'uws-load-failure.js']) copyFileSync(join(here, file), join(root, 'lib', file));

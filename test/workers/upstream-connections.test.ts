@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Cell, PoolIndex, Upstream } from '../../src/pool/pool-index.js';
-import type { ExecutorSettings } from '../../src/workers/executor-settings.js';
-import { UpstreamConnections } from '../../src/workers/upstream-connections.js';
+import type { ExecutorSettings } from '../../src/workers/upstream/executor-settings.js';
+import { UpstreamConnections } from '../../src/workers/upstream/upstream-connections.js';
 import { startOrigin, type TestOrigin } from '../helpers/origin.js';
 import { waitFor } from '../helpers/wait.js';
 

@@ -3,9 +3,9 @@ import { Piscina } from 'piscina';
 import { PortLink, receiveBatches } from '../atom/link.js';
 import type { ToAcceptor, ToExecutor } from '../atom/messages.js';
 import type { PoolIndex } from '../pool/pool-index.js';
-import type { ExecutorSettings } from './executor-settings.js';
-import type { ExecutorSlots, SlotListener } from './executor-slots.js';
-import { CRASH, STOP, type WorkerAttachment } from './worker-entry.js';
+import type { ExecutorSettings } from '../workers/upstream/executor-settings.js';
+import type { ExecutorSlots, SlotListener } from '../workers/executor-slots.js';
+import { CRASH, STOP, type WorkerAttachment } from '../workers/thread/worker-entry.js';
 
 /** How long a stopping worker may take to close its upstream connections before it is terminated. */
 const STOP_GRACE_MS = 5000;
@@ -30,7 +30,7 @@ export class WorkerSupervisor implements ExecutorSlots {
     private readonly listener: SlotListener,
   ) {
     this.piscina = new Piscina({
-      filename: new URL('./worker-entry.js', import.meta.url).href,
+      filename: new URL('../workers/thread/worker-entry.js', import.meta.url).href,
       minThreads: count,
       maxThreads: count,
       concurrentTasksPerWorker: 1,

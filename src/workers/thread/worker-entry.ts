@@ -1,9 +1,9 @@
 import type { MessagePort } from 'node:worker_threads';
-import { PortLink } from '../atom/link.js';
-import type { ToAcceptor, ToExecutor } from '../atom/messages.js';
-import { PoolIndex } from '../pool/pool-index.js';
-import type { ExecutorSettings } from './executor-settings.js';
-import { Executor } from './executor.js';
+import { PortLink } from '../../atom/link.js';
+import type { ToAcceptor, ToExecutor } from '../../atom/messages.js';
+import { PoolIndex } from '../../pool/pool-index.js';
+import type { ExecutorSettings } from '../upstream/executor-settings.js';
+import { Executor } from '../upstream/executor.js';
 
 /** What the acceptor hands a worker thread when it attaches it to a slot. */
 export interface WorkerAttachment {

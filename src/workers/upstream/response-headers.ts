@@ -1,4 +1,4 @@
-import { connectionTokens, isHopByHop } from '../atom/hop-by-hop.js';
+import { connectionTokens, isHopByHop } from '../../atom/hop-by-hop.js';
 
 /**
  * Turns undici's raw response headers (Buffers, wire order and case) into the flat string list the acceptor

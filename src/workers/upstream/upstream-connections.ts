@@ -1,5 +1,5 @@
 import { Client } from 'undici';
-import { Cell, Upstream, type PoolIndex } from '../pool/pool-index.js';
+import { Cell, Upstream, type PoolIndex } from '../../pool/pool-index.js';
 import type { ExecutorSettings } from './executor-settings.js';
 import { preconnect } from './preconnect.js';
 

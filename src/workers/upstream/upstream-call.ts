@@ -1,6 +1,6 @@
 import type { Dispatcher } from 'undici';
-import type { Link } from '../atom/link.js';
-import { CREDIT_QUANTUM_BYTES, FLOW_WINDOW_BYTES, type FailureKind, type ToAcceptor, type ToExecutor } from '../atom/messages.js';
+import type { Link } from '../../atom/link.js';
+import { CREDIT_QUANTUM_BYTES, FLOW_WINDOW_BYTES, type FailureKind, type ToAcceptor, type ToExecutor } from '../../atom/messages.js';
 import { RequestBody } from './request-body.js';
 import { cleanResponseHeaders } from './response-headers.js';
 import type { UpstreamConnection, UpstreamConnections } from './upstream-connections.js';

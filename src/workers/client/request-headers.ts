@@ -1,4 +1,4 @@
-import { connectionTokens, isHopByHop } from '../atom/hop-by-hop.js';
+import { connectionTokens, isHopByHop } from '../../atom/hop-by-hop.js';
 import type { AtomRequest } from './client-side.js';
 
 /** What the acceptor learns from a client's header block while cleaning it for the upstream. */

@@ -1,4 +1,4 @@
-import type { AcceptorEngine } from './config.js';
+import type { AcceptorEngine } from '../../main/config.js';
 
 /** A client-facing engine: owns client connections and turns their requests into atoms for the forwarder. */
 export interface Acceptor {

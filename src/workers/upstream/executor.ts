@@ -1,6 +1,6 @@
-import type { Link } from '../atom/link.js';
-import type { ToAcceptor, ToExecutor } from '../atom/messages.js';
-import type { PoolIndex } from '../pool/pool-index.js';
+import type { Link } from '../../atom/link.js';
+import type { ToAcceptor, ToExecutor } from '../../atom/messages.js';
+import type { PoolIndex } from '../../pool/pool-index.js';
 import type { ExecutorSettings } from './executor-settings.js';
 import { UpstreamCall } from './upstream-call.js';
 import { UpstreamConnections } from './upstream-connections.js';

@@ -1,4 +1,4 @@
-import type { FailureKind } from '../atom/messages.js';
+import type { FailureKind } from '../../atom/messages.js';
 
 /** Why an atom failed, as the acceptor sees it: an executor's report, or its worker thread died under it. */
 export type FailureReason = FailureKind | 'lost';

@@ -1,7 +1,7 @@
-import type { Link } from '../atom/link.js';
-import { CREDIT_QUANTUM_BYTES, FLOW_WINDOW_BYTES, type ToAcceptor, type ToExecutor } from '../atom/messages.js';
-import type { AtomHandle, AtomRequest, ClientResponder } from './client-side.js';
-import { errorText } from './error-text.js';
+import type { Link } from '../../atom/link.js';
+import { CREDIT_QUANTUM_BYTES, FLOW_WINDOW_BYTES, type ToAcceptor, type ToExecutor } from '../../atom/messages.js';
+import type { AtomHandle, AtomRequest, ClientResponder } from '../client/client-side.js';
+import { errorText } from '../client/error-text.js';
 import type { FailureReason } from './replay-policy.js';
 
 /** What an exchange needs from the forwarder that owns it. */

@@ -1,14 +1,14 @@
 import type { Logger } from 'pino';
-import type { Link } from '../atom/link.js';
-import type { ToAcceptor, ToExecutor } from '../atom/messages.js';
-import { chooseWorker, MUST_WAIT, type WorkerRouting } from '../pool/choose-worker.js';
-import { Cell, Upstream, type PoolIndex } from '../pool/pool-index.js';
-import { UpstreamHealth } from '../pool/upstream-health.js';
-import type { ExecutorSlots, SlotListener } from '../workers/executor-slots.js';
+import type { Link } from '../../atom/link.js';
+import type { ToAcceptor, ToExecutor } from '../../atom/messages.js';
+import { chooseWorker, MUST_WAIT, type WorkerRouting } from '../../pool/choose-worker.js';
+import { Cell, Upstream, type PoolIndex } from '../../pool/pool-index.js';
+import { UpstreamHealth } from '../../pool/upstream-health.js';
+import type { ExecutorSlots, SlotListener } from '../executor-slots.js';
 import { AtomQueue } from './atom-queue.js';
 import { RoundRobinBalancer } from './balancer.js';
-import type { AtomHandle, AtomRequest, ClientResponder } from './client-side.js';
-import { errorText } from './error-text.js';
+import type { AtomHandle, AtomRequest, ClientResponder } from '../client/client-side.js';
+import { errorText } from '../client/error-text.js';
 import { Exchange, type ExchangeHost } from './exchange.js';
 import { maySendAgain, type FailureReason } from './replay-policy.js';
 
