@@ -1,6 +1,7 @@
-import { createServer, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { throttle } from '../memory/throttle.js';
 import { writeBody } from '../memory/write-body.js';
+import { startNetServer } from './net-server.js';
 import type { Origin } from './origin.js';
 
 /** GET /download/<bytes>: that many body bytes, written as fast as the connection takes them. */
@@ -90,25 +91,10 @@ function serve(socket: Socket, counters: Counters): void {
 
 export async function startBodyOrigin(): Promise<BodyOrigin> {
   const counters: Counters = { written: 0, received: 0, downloading: new Set() };
-  let accepted = 0;
-  const sockets = new Set<Socket>();
-  const server = createServer((socket) => {
-    accepted++;
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-    serve(socket, counters);
-  });
-  await new Promise<void>((resolve) => server.listen({ port: 0, host: '127.0.0.1', backlog: 512 }, resolve));
+  const server = await startNetServer('node:net body origin', (socket) => serve(socket, counters));
   return {
-    kind: 'node:net body origin',
-    url: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
-    accepted: async () => accepted,
+    ...server,
     sent: () => counters.written - [...counters.downloading].reduce((sum, socket) => sum + socket.writableLength, 0),
     received: () => counters.received,
-    stop: () =>
-      new Promise((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
   };
 }
