@@ -26,12 +26,7 @@ export type ToAcceptor =
    */
   | { k: 'fail'; id: number; s: number; cause: string; r: FailureKind }
   /** `n` request-body bytes were taken by the upstream connection: the acceptor may read that much more. */
-  | { k: 'credit'; id: number; n: number }
-  /**
-   * A cancelled atom finally let go of its connection (undici may hold it a moment after the cancel): atoms
-   * waiting for a connection may go now.
-   */
-  | { k: 'released'; id: number };
+  | { k: 'credit'; id: number; n: number };
 
 /** Bytes one side may send for one atom before the other side credits them back. */
 export const FLOW_WINDOW_BYTES = 512 * 1024;

@@ -3,9 +3,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { PoolIndex } from '../pool/pool-index.js';
-import { viewPool } from '../pool/pool-view.js';
-import type { ExecutorSlots } from '../workers/executor-slots.js';
+import { viewPool, viewThreads } from '../pool/pool-view.js';
 import type { EngineView } from '../workers/client/acceptor.js';
+import type { ThreadSupervisor } from './thread-supervisor.js';
 
 export interface AdminServer {
   port: number;
@@ -26,7 +26,7 @@ export async function startAdminServer(
   engine: EngineView,
   index: PoolIndex,
   upstreams: string[],
-  slots: ExecutorSlots,
+  threads: Pick<ThreadSupervisor, 'threads' | 'kill'>,
   log: Logger,
 ): Promise<AdminServer> {
   const server: Server = createServer((request, response) => {
@@ -38,16 +38,15 @@ export async function startAdminServer(
     const kill = KILL_PATH.exec(path);
     if (path === POOL_PATH) {
       if (request.method !== 'GET' && request.method !== 'HEAD') return reply(response, 405, 'use GET\n', ['allow', 'GET, HEAD']);
-      const view = { engine, workers: slots.threads, upstreams: viewPool(index, upstreams) };
+      const view = { engine, workers: threads.threads, threads: viewThreads(index), upstreams: viewPool(index, upstreams) };
       return reply(response, 200, JSON.stringify(view), ['content-type', 'application/json']);
     }
     if (kill) {
       if (request.method !== 'POST') return reply(response, 405, 'use POST\n', ['allow', 'POST']);
       const slot = Number(kill[1]);
-      if (slots.threads === 0) return reply(response, 409, 'ATOM_WORKERS=0: there is no worker thread to kill\n');
-      if (slot >= slots.threads) return reply(response, 404, `no worker ${slot}: workers are 0 to ${slots.threads - 1}\n`);
+      if (slot >= threads.threads) return reply(response, 404, `no worker ${slot}: workers are 0 to ${threads.threads - 1}\n`);
       log.warn({ worker: slot }, 'admin request: killing a worker thread');
-      slots.kill(slot);
+      threads.kill(slot);
       return reply(response, 202, `worker ${slot} is being killed; piscina replaces it\n`);
     }
     reply(response, 404, `not found; try GET ${POOL_PATH}\n`);

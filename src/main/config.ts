@@ -11,7 +11,7 @@ export interface Config {
   port: number;
   /** Upstream origins, `http://host:port`; empty means "start the built-in demo origin". */
   upstreams: string[];
-  /** Worker threads that own upstream connections; 0 runs the executor in the acceptor thread. */
+  /** Worker threads; each accepts clients, routes their atoms and owns upstream connections. */
   workers: number;
   acceptor: AcceptorEngine;
   logLevel: string;
@@ -99,13 +99,13 @@ const upstreamList: Parse<string[]> = (raw) => {
 };
 
 const MS_MAX = 24 * 3600 * 1000;
-const defaultWorkers = Math.max(1, availableParallelism() - 1);
+const defaultWorkers = Math.min(64, availableParallelism());
 
 export const VARIABLES = {
   host: { name: 'ATOM_HOST', fallback: '127.0.0.1', parse: hostName },
   port: { name: 'ATOM_PORT', fallback: '8080', parse: integer(0, 65535) },
   upstreams: { name: 'ATOM_UPSTREAMS', fallback: '', parse: upstreamList },
-  workers: { name: 'ATOM_WORKERS', fallback: String(defaultWorkers), parse: integer(0, 64) },
+  workers: { name: 'ATOM_WORKERS', fallback: String(defaultWorkers), parse: integer(1, 64) },
   acceptor: { name: 'ATOM_ACCEPTOR', fallback: 'node', parse: oneOf(['node', 'uws'] as const) },
   logLevel: { name: 'ATOM_LOG_LEVEL', fallback: 'info', parse: oneOf(LOG_LEVELS) },
   clientIdleTimeoutMs: { name: 'ATOM_CLIENT_IDLE_TIMEOUT_MS', fallback: '75000', parse: integer(1, MS_MAX) },

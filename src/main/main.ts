@@ -23,7 +23,7 @@ async function main(): Promise<void> {
   }
 
   const proxy = await startProxy(config, log);
-  log.info({ port: proxy.port, adminPort: proxy.adminPort, engine: proxy.engine, config }, `atomproxy listening on http://${config.host}:${proxy.port}`);
+  log.info({ port: proxy.port, adminPort: proxy.adminPort, engine: proxy.engine, threads: config.workers, accepting: proxy.accepting, config }, `atomproxy listening on http://${config.host}:${proxy.port}`);
 
   let stopping = false;
   const stop = (signal: string): void => {

@@ -1,90 +1,197 @@
+import { once } from 'node:events';
+import { createServer, type AddressInfo } from 'node:net';
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
+import type { Logger } from 'pino';
 import { Piscina } from 'piscina';
-import { PortLink, receiveBatches } from '../atom/link.js';
-import type { ToAcceptor, ToExecutor } from '../atom/messages.js';
 import type { PoolIndex } from '../pool/pool-index.js';
-import type { ExecutorSettings } from '../workers/upstream/executor-settings.js';
-import type { ExecutorSlots, SlotListener } from '../workers/executor-slots.js';
-import { CRASH, STOP, type WorkerAttachment } from '../workers/thread/worker-entry.js';
+import type { EngineView } from '../workers/client/acceptor.js';
+import type { ControlMessage, PeerPorts, ThreadAttachment, ThreadReport } from '../workers/thread/control.js';
+import type { Config } from './config.js';
 
-/** How long a stopping worker may take to close its upstream connections before it is terminated. */
+/** How long a stopping thread may take to close its connections before piscina terminates it. */
 const STOP_GRACE_MS = 5000;
 
+/** A port nothing listens on now, as the kernel gives one for port 0. */
+async function unusedPort(host: string): Promise<number> {
+  const server = createServer().listen(0, host);
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  server.close();
+  return port;
+}
+
+/** One thread's slot as the supervisor sees it. */
+interface SlotState {
+  control: MessagePort;
+  /** Settles when the thread reports `ready` (or dies before it). */
+  ready: Promise<EngineView>;
+  /** Resolved by the thread's next `listening` or `listenFailed` report. */
+  onListen: ((report: Extract<ThreadReport, { k: 'listening' | 'listenFailed' }>) => void) | null;
+  drained: boolean;
+  life: Promise<void>;
+}
+
 /**
- * Worker threads managed by piscina, one per slot. Each thread runs a single long task (the executor) that
- * talks over its own MessagePort, so requests never pay piscina's per-task cost (FEASIBILITY B1). When a
- * thread dies, piscina starts a replacement; the supervisor reports the loss, makes the pool index forget the
- * dead thread's connections and attaches the new thread to the same slot.
+ * Starts one worker thread per slot with piscina, each a whole proxy (src/workers/thread), and keeps them: the
+ * threads talk to each other over MessagePorts this supervisor creates for every pair, and to it over one
+ * control port each. When a thread dies, piscina starts a replacement; the supervisor makes the index forget
+ * the dead thread, tells the others, links the replacement to them and has it listen again.
  */
-export class WorkerSupervisor implements ExecutorSlots {
+export class ThreadSupervisor {
   private readonly piscina: Piscina;
-  private readonly links: Array<PortLink<ToExecutor>> = [];
-  private readonly ports: MessagePort[] = [];
-  private readonly lives: Array<Promise<void>> = [];
+  private readonly slots: SlotState[] = [];
   private stopping = false;
+  /** The port every accepting thread listens on, once the first one bound it. */
+  private port = 0;
 
   constructor(
-    readonly count: number,
-    private readonly settings: ExecutorSettings,
+    private readonly config: Config,
     private readonly index: PoolIndex,
-    private readonly listener: SlotListener,
+    /** Every thread listens on the port (SO_REUSEPORT); false: only thread 0 does. */
+    private readonly shared: boolean,
+    private readonly log: Logger,
   ) {
     this.piscina = new Piscina({
       filename: new URL('../workers/thread/worker-entry.js', import.meta.url).href,
-      minThreads: count,
-      maxThreads: count,
+      minThreads: config.workers,
+      maxThreads: config.workers,
       concurrentTasksPerWorker: 1,
       idleTimeout: Number.MAX_SAFE_INTEGER,
-      // 'sync' would freeze an idle worker's event loop, and with it its upstream sockets (FEASIBILITY B1).
+      // 'sync' would freeze an idle worker's event loop, and with it its sockets (FEASIBILITY B1).
       atomics: 'disabled',
     });
-    for (let slot = 0; slot < count; slot++) this.attach(slot);
   }
 
   get threads(): number {
-    return this.count;
+    return this.config.workers;
+  }
+
+  /** Starts every thread and has the accepting ones listen; resolves with the bound port and the engine. */
+  async start(): Promise<{ port: number; engine: EngineView }> {
+    const count = this.config.workers;
+    const peers: Array<Record<number, PeerPorts>> = Array.from({ length: count }, () => ({}));
+    for (let router = 0; router < count; router++) {
+      for (let executor = 0; executor < count; executor++) {
+        if (router === executor) continue;
+        const { port1, port2 } = new MessageChannel();
+        peers[router]![executor] = { ...peers[router]![executor]!, routes: port1 };
+        peers[executor]![router] = { ...peers[executor]![router]!, runs: port2 };
+      }
+    }
+    for (let slot = 0; slot < count; slot++) this.attach(slot, peers[slot]!);
+    const engines = await Promise.all(this.slots.map((slot) => slot.ready));
+    // uSockets sets SO_REUSEPORT only on a listener bound to a given port, never on one bound to port 0, so no
+    // other thread could join it: pick the port first.
+    if (this.config.port === 0 && this.config.acceptor === 'uws' && count > 1) this.port = await unusedPort(this.config.host);
+    for (let slot = 0; slot < count; slot++) if (slot === 0 || this.shared) await this.listen(slot);
+    return { port: this.port, engine: engines[0]! };
   }
 
   kill(slot: number): void {
-    this.ports[slot]!.postMessage(CRASH);
+    this.post(slot, { k: 'crash' });
   }
 
-  linkTo(slot: number): PortLink<ToExecutor> {
-    return this.links[slot]!;
+  /**
+   * Every thread stops accepting at once; resolves true once every thread's atoms and responses are over and
+   * no connection is busy, false if `graceMs` ran out first.
+   */
+  async drain(graceMs: number): Promise<boolean> {
+    for (let slot = 0; slot < this.slots.length; slot++) this.post(slot, { k: 'drain' });
+    const deadline = performance.now() + graceMs;
+    const draining = () => this.slots.some((slot) => !slot.drained) || this.index.busyTotal() > 0;
+    while (draining() && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    return !draining();
+  }
+
+  /** Threads that have not reported drained, for the log line when the grace runs out. */
+  undrained(): number[] {
+    return this.slots.flatMap((slot, number) => (slot.drained ? [] : [number]));
   }
 
   async close(): Promise<void> {
     this.stopping = true;
-    for (const port of this.ports) port.postMessage(STOP);
+    for (let slot = 0; slot < this.slots.length; slot++) this.post(slot, { k: 'stop' });
     let timer: NodeJS.Timeout | undefined;
     const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, STOP_GRACE_MS)));
-    await Promise.race([Promise.all(this.lives), grace]);
+    await Promise.race([Promise.all(this.slots.map((slot) => slot.life.catch(() => {}))), grace]);
     clearTimeout(timer);
     await this.piscina.destroy();
   }
 
-  private attach(slot: number): void {
-    const { port1, port2 } = new MessageChannel();
-    receiveBatches<ToAcceptor>(port1, (message) => this.listener.deliver(slot, message));
-    this.links[slot] = new PortLink<ToExecutor>(port1);
-    this.ports[slot] = port1;
-    const attachment: WorkerAttachment = {
-      port: port2,
-      slot,
-      indexBuffer: this.index.buffer,
-      workerSlots: this.count,
-      settings: this.settings,
+  private attach(slot: number, peers: Record<number, PeerPorts>): void {
+    const { port1: control, port2: threadControl } = new MessageChannel();
+    let becameReady: (engine: EngineView) => void = () => {};
+    let wasReady = false;
+    const state: SlotState = {
+      control,
+      ready: new Promise<EngineView>((resolve) => (becameReady = resolve)),
+      onListen: null,
+      drained: false,
+      life: Promise.resolve(),
     };
-    this.lives[slot] = this.piscina.run(attachment, { transferList: [port2] }).then(
-      () => port1.close(),
+    control.on('message', (report: ThreadReport) => {
+      if (report.k === 'ready') {
+        wasReady = true;
+        becameReady(report.engine);
+      }
+      else if (report.k === 'drained') state.drained = true;
+      else state.onListen?.(report);
+    });
+    const attachment: ThreadAttachment = { slot, config: this.config, indexBuffer: this.index.buffer, control: threadControl, peers };
+    const transfers = [threadControl, ...Object.values(peers).flatMap((ports) => [ports.routes, ports.runs])];
+    const life = this.piscina.run(attachment, { transferList: transfers });
+    state.life = life.then(
+      () => control.close(),
       (error: Error) => {
-        port1.close();
-        if (this.stopping) return;
-        this.index.forgetSlot(slot);
-        // Attach the replacement first, so atoms that start while the lost ones are failed go to it.
-        this.attach(slot);
-        this.listener.lost(slot, error);
+        control.close();
+        // A thread that dies before it is ready fails the start (below) instead: replacing it would fail again.
+        if (!this.stopping && wasReady) this.replace(slot, error);
       },
     );
+    // A thread that dies before it is ready fails the start with its error (a uWS build that does not load).
+    state.ready = Promise.race([state.ready, life.then(() => Promise.reject(new Error(`worker ${slot} ended before it was ready`)))]);
+    this.slots[slot] = state;
+  }
+
+  private async listen(slot: number): Promise<void> {
+    const state = this.slots[slot]!;
+    const report = await new Promise<Extract<ThreadReport, { k: 'listening' | 'listenFailed' }>>((resolve) => {
+      state.onListen = resolve;
+      this.post(slot, { k: 'listen', host: this.config.host, port: this.port || this.config.port, shared: this.shared });
+    });
+    state.onListen = null;
+    if (report.k === 'listenFailed') throw new Error(`ATOM_PORT ${this.port || this.config.port} on ATOM_HOST ${this.config.host}: ${report.message}`);
+    this.port = report.port;
+  }
+
+  /**
+   * A thread died: its connections and the atoms it routed leave the index, the other threads replay or fail
+   * what they had sent it and cancel what it had sent them, and a replacement takes the slot, linked to every
+   * other thread, and listens again. The others never stop serving meanwhile.
+   */
+  private replace(slot: number, error: Error): void {
+    this.log.error({ worker: slot, cause: error.message }, 'worker thread lost; piscina is replacing it');
+    this.index.forgetSlot(slot);
+    const peers: Record<number, PeerPorts> = {};
+    for (let other = 0; other < this.slots.length; other++) {
+      if (other === slot) continue;
+      const toReplacement = new MessageChannel();
+      const fromReplacement = new MessageChannel();
+      peers[other] = { routes: fromReplacement.port1, runs: toReplacement.port2 };
+      this.post(other, { k: 'lost', slot, why: error.message });
+      this.post(other, { k: 'peer', slot, ports: { routes: toReplacement.port1, runs: fromReplacement.port2 } }, [
+        toReplacement.port1,
+        fromReplacement.port2,
+      ]);
+    }
+    this.attach(slot, peers);
+    const accepting = slot === 0 || this.shared;
+    void this.slots[slot]!.ready.then(
+      () => (accepting ? this.listen(slot) : undefined),
+    ).catch((failure: Error) => this.log.error({ worker: slot, cause: failure.message }, 'replacement worker thread could not start'));
+  }
+
+  private post(slot: number, message: ControlMessage, transfers: MessagePort[] = []): void {
+    this.slots[slot]!.control.postMessage(message, transfers);
   }
 }

@@ -1,12 +1,12 @@
 import { Cell, type PoolIndex } from './pool-index.js';
 
-/** The answer when every connection the cap allows is in use: the atom must wait in the acceptor's queue. */
+/** The answer when every connection the cap allows is in use: the atom must wait in its thread's queue. */
 export const MUST_WAIT = -1;
 
 /**
- * `reuse-first`: an idle connection anywhere beats opening one. `local-first`: the atom's home worker (the one
- * its client connection is tied to) opens a connection while the cap allows, and only at the cap does the atom
- * hop to another worker's idle connection.
+ * Both start with an idle connection in the thread that accepted the atom. Then `reuse-first`: an idle
+ * connection in another thread (a hop) beats opening one here; `local-first`: this thread opens one while the
+ * cap allows, and only at the cap does the atom hop to another thread's idle connection.
  */
 export type WorkerRouting = 'reuse-first' | 'local-first';
 
@@ -22,7 +22,8 @@ interface SlotView {
  * Atoms routed to a slot but not yet holding a connection there will take its idle ones first (open, or still
  * being opened ahead of traffic), and open new ones when there are none. An atom holds a connection once the
  * worker counted it BUSY or CONNECTING; a cancelled atom's connection stays BUSY until undici lets go of it
- * although the atom is no longer ASSIGNED.
+ * although the atom is no longer ASSIGNED. Workers move a connection between cells by taking from one before
+ * adding to the other, so a view read mid-move shows less idle and no fewer connections, never more.
  */
 function viewOf(index: PoolIndex, upstream: number, slot: number): SlotView {
   const idle = index.get(upstream, slot, Cell.IDLE) + index.get(upstream, slot, Cell.WARMING);
@@ -31,57 +32,47 @@ function viewOf(index: PoolIndex, upstream: number, slot: number): SlotView {
   return { idle: Math.max(0, idle - waiting), connections: idle + held + Math.max(0, waiting - idle) };
 }
 
+/** Connections to `upstream` over all slots, counted as the cap counts them. */
+export function connectionsTo(index: PoolIndex, upstream: number): number {
+  let connections = 0;
+  for (let slot = 0; slot < index.workerSlots; slot++) connections += viewOf(index, upstream, slot).connections;
+  return connections;
+}
+
 /**
- * Which worker slot runs the next atom for `upstream`. The whole routing policy:
- * 1. reuse-first: the slot with the most idle connections to it, so the atom reuses a warm connection
- *    wherever it lives; local-first: the home slot if it has one idle;
- * 2. else, while the global connection cap for the upstream is not reached, a slot that opens one: the home
- *    slot for local-first, the least-loaded slot for reuse-first;
- * 3. else (local-first) another slot's idle connection;
- * 4. else MUST_WAIT. `maxConnections` 0 means no cap.
+ * Which worker slot runs the next atom for `upstream`, accepted by thread `here`. Called with the upstream's
+ * route lock held (PoolIndex.lockRoutes) and followed, under the same lock, by `assign` of the slot it
+ * returns: so two threads never claim the same idle connection, and the cap holds over all threads.
+ * 1. an idle connection here;
+ * 2. reuse-first: an idle connection in another reachable slot (the one with the most);
+ * 3. under the global cap `maxConnections` (0: none): here, which opens one;
+ * 4. local-first: steps 2 and 3 the other way round;
+ * 5. else MUST_WAIT.
  */
 export function chooseWorker(
   index: PoolIndex,
   upstream: number,
   maxConnections: number,
   routing: WorkerRouting,
-  home: number,
+  here: number,
+  reachable: (slot: number) => boolean,
 ): number {
   let idleSlot = MUST_WAIT;
   let mostIdle = 0;
   let connections = 0;
-  let homeIdle = 0;
+  let idleHere = 0;
   for (let slot = 0; slot < index.workerSlots; slot++) {
     const view = viewOf(index, upstream, slot);
-    if (view.idle > mostIdle) {
+    connections += view.connections;
+    if (slot === here) idleHere = view.idle;
+    else if (view.idle > mostIdle && reachable(slot)) {
       mostIdle = view.idle;
       idleSlot = slot;
     }
-    if (slot === home) homeIdle = view.idle;
-    connections += view.connections;
   }
+  if (idleHere > 0) return here;
   const underCap = maxConnections === 0 || connections < maxConnections;
-  if (routing === 'local-first') {
-    if (homeIdle > 0 || underCap) return home;
-    return idleSlot;
-  }
+  if (routing === 'local-first' && underCap) return here;
   if (idleSlot !== MUST_WAIT) return idleSlot;
-  return underCap ? leastLoadedSlot(index) : MUST_WAIT;
-}
-
-/** The slot with the fewest assigned atoms over all upstreams (the most headroom); the lowest slot on ties. */
-function leastLoadedSlot(index: PoolIndex): number {
-  let best = 0;
-  let bestLoad = Infinity;
-  for (let slot = 0; slot < index.workerSlots; slot++) {
-    let load = 0;
-    for (let upstream = 0; upstream < index.upstreamCount; upstream++) {
-      load += index.get(upstream, slot, Cell.ASSIGNED);
-    }
-    if (load < bestLoad) {
-      bestLoad = load;
-      best = slot;
-    }
-  }
-  return best;
+  return underCap ? here : MUST_WAIT;
 }

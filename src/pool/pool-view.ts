@@ -1,4 +1,4 @@
-import { Cell, type CellName, type PoolIndex, Upstream } from './pool-index.js';
+import { Cell, type CellName, type PoolIndex, Thread, Upstream } from './pool-index.js';
 
 /** One worker's share of one upstream, as the admin view shows it. */
 export type WorkerView = { worker: number } & Record<Lowercase<CellName>, number>;
@@ -19,10 +19,38 @@ export interface UpstreamView {
   reused: number;
   replays: number;
   inFlight: number;
+  /** Atoms waiting in any thread's queue for a connection. */
+  queued: number;
   workers: WorkerView[];
 }
 
 const CELL_NAMES = Object.keys(Cell) as CellName[];
+
+/** One worker thread, as the admin view shows it. */
+export interface ThreadView {
+  thread: number;
+  /** Linux thread id: /proc/<pid>/task/<tid> has its CPU time. */
+  tid: number;
+  /** Running, and other threads may send it atoms. */
+  reachable: boolean;
+  /** Listening on the client port. */
+  accepting: boolean;
+  /** Atoms its clients sent. */
+  atoms: number;
+  /** Of those, atoms that ran on another thread's upstream connection. */
+  hops: number;
+}
+
+export function viewThreads(index: PoolIndex): ThreadView[] {
+  return Array.from({ length: index.workerSlots }, (_, thread) => ({
+    thread,
+    tid: index.thread(thread, Thread.TID),
+    reachable: index.thread(thread, Thread.REACHABLE) === 1,
+    accepting: index.thread(thread, Thread.ACCEPTING) === 1,
+    atoms: index.thread(thread, Thread.ATOMS),
+    hops: index.thread(thread, Thread.HOPS),
+  }));
+}
 
 /**
  * Reads the whole index into plain JSON-ready data: per upstream its totals, and per worker its cell. The admin
@@ -51,6 +79,7 @@ export function viewPool(index: PoolIndex, upstreams: string[]): UpstreamView[] 
       reused: total(Upstream.REUSED),
       replays: total(Upstream.REPLAYS),
       inFlight: total(Upstream.IN_FLIGHT),
+      queued: total(Upstream.QUEUED),
       workers,
     };
   });

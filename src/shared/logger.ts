@@ -1,6 +1,10 @@
 import { pino, type Logger } from 'pino';
 
-/** JSON lines on stdout. Nothing is logged per request unless ATOM_LOG_LEVEL is debug or trace. */
-export function createLogger(level: string): Logger {
-  return pino({ level, base: { pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime });
+/**
+ * JSON lines on stdout, from every thread; a worker thread's lines carry its slot as `thread`. Nothing is
+ * logged per request unless ATOM_LOG_LEVEL is debug or trace.
+ */
+export function createLogger(level: string, thread?: number): Logger {
+  const base = thread === undefined ? { pid: process.pid } : { pid: process.pid, thread };
+  return pino({ level, base, timestamp: pino.stdTimeFunctions.isoTime });
 }

@@ -1,3 +1,4 @@
+import { nodeReusePortRefusal } from '../../src/main/reuse-port.js';
 import { probeUws } from '../../src/main/uws-probe.js';
 
 /** The engine × worker-mode combinations every semantic is checked through. */
@@ -25,9 +26,15 @@ export function engineSkip(engine: Engine): string | false {
   return engine === 'uws' && 'refusal' in UWS_PROBE ? UWS_PROBE.refusal : false;
 }
 
-/** Both engines, with the executor in a worker thread and in the acceptor thread. */
+/** Why several threads of `engine` cannot all accept client connections here (SO_REUSEPORT), or false. */
+export function sharedPortSkip(engine: Engine): string | false {
+  const refusal = engine === 'node' ? nodeReusePortRefusal() : null;
+  return engineSkip(engine) || (refusal ? `${refusal}: one thread accepts` : false);
+}
+
+/** Both engines, with one thread, and with two threads between which atoms may hop. */
 export const VARIANTS: Variant[] = ENGINES.flatMap((engine) =>
-  ['1', '0'].map((workers) => ({
+  ['1', '2'].map((workers) => ({
     name: `${engine} engine, ATOM_WORKERS=${workers}`,
     env: { ATOM_ACCEPTOR: engine, ATOM_WORKERS: workers },
     skip: engineSkip(engine),

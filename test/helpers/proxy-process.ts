@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { UpstreamView } from '../../src/pool/pool-view.js';
+import type { ThreadView, UpstreamView } from '../../src/pool/pool-view.js';
 import { freePort } from './free-port.js';
 
 export const MAIN = fileURLToPath(new URL('../../src/main/main.js', import.meta.url));
@@ -26,6 +26,7 @@ function spawnProxy(env: Record<string, string>): ChildProcess {
 /** The admin view of the shared pool index (GET /__atomproxy/pool). */
 export interface PoolView {
   workers: number;
+  threads: ThreadView[];
   upstreams: UpstreamView[];
 }
 

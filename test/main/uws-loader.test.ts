@@ -79,7 +79,7 @@ describe('loading uWebSockets.js', () => {
     // The loader and its helper, copied beside a node_modules whose builds are links to the installed ones.
     const root = mkdtempSync(join(tmpdir(), 'atomproxy-linked-'));
     try {
-      const here = fileURLToPath(new URL('../../src/main', import.meta.url));
+      const here = fileURLToPath(new URL('../../src/workers/client', import.meta.url));
       mkdirSync(join(root, 'lib'));
       mkdirSync(join(root, 'node_modules'));
       for (const file of ['uws-loader.js', 'uws-load-failure.js']) copyFileSync(join(here, file), join(root, 'lib', file));

@@ -2,8 +2,11 @@ import type { AcceptorEngine } from '../../main/config.js';
 
 /** A client-facing engine: owns client connections and turns their requests into atoms for the forwarder. */
 export interface Acceptor {
-  /** Starts listening; resolves with the bound port. */
-  listen(host: string, port: number): Promise<number>;
+  /**
+   * Starts listening; resolves with the bound port. `shared`: with SO_REUSEPORT, so every thread's acceptor
+   * listens on the same port and the kernel spreads connections over them.
+   */
+  listen(host: string, port: number, shared: boolean): Promise<number>;
   /** Stops accepting connections; in-flight requests continue until the forwarder drains them. */
   stopAccepting(): Promise<void>;
   /** Responses still being written to clients (they may outlive their atom when a client reads slowly). */

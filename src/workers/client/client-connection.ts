@@ -27,11 +27,7 @@ export class ClientConnection {
   private abandonBody: (() => AbandonedBody) | null = null;
   private afterResponses: (() => void) | null = null;
 
-  constructor(
-    /** Sequence number of the connection (AtomRequest.home). */
-    readonly number: number,
-    socket: Socket,
-  ) {
+  constructor(socket: Socket) {
     socket.once('close', () => {
       for (const settle of this.pending) settle();
     });

@@ -10,12 +10,6 @@ export interface AtomRequest {
   hasBody: boolean;
   /** Declared Content-Length, -1 when the body is chunked or absent. */
   contentLength: number;
-  /**
-   * Which client connection it came on, as a number that differs between connections accepted in a row (the
-   * local-first routing's home worker is this modulo the worker count). uWS exposes no connection identity:
-   * there it counts requests instead.
-   */
-  home: number;
 }
 
 /** How the forwarder answers one client request; implemented once per engine. */

@@ -75,7 +75,6 @@ export class NodeAcceptor implements Acceptor {
   private readonly server: Server;
   /** Requests whose response has not closed yet: ended responses may still be flushing to slow clients. */
   responding = 0;
-  private connectionsAccepted = 0;
 
   constructor(
     private readonly config: Config,
@@ -95,7 +94,7 @@ export class NodeAcceptor implements Acceptor {
     // One above the limit, so that a request over it is seen (and refused) instead of silently cut short.
     this.server.maxHeadersCount = client.maxHeaderFields + 1;
     this.server.on('connection', (socket: Socket) => {
-      clientConnections.set(socket, new ClientConnection(this.connectionsAccepted++, socket));
+      clientConnections.set(socket, new ClientConnection(socket));
     });
     this.server.on('request', this.onRequest);
     this.server.on('clientError', this.onClientError);
@@ -108,10 +107,10 @@ export class NodeAcceptor implements Acceptor {
     });
   }
 
-  listen(host: string, port: number): Promise<number> {
+  listen(host: string, port: number, shared: boolean): Promise<number> {
     return new Promise((resolve, reject) => {
       this.server.once('error', reject);
-      this.server.listen(port, host, () => {
+      this.server.listen({ port, host, reusePort: shared }, () => {
         this.server.off('error', reject);
         const address = this.server.address();
         resolve(typeof address === 'object' && address ? address.port : port);
@@ -164,7 +163,7 @@ export class NodeAcceptor implements Acceptor {
       httpVersion,
       authority: target.authority,
     });
-    const atomRequest = atomRequestOf(request.method ?? 'GET', target.path!, cleaned, connection.number);
+    const atomRequest = atomRequestOf(request.method ?? 'GET', target.path!, cleaned);
     if (!atomRequest.hasBody) {
       handle = this.forwarder.open(atomRequest, responder);
       return;

@@ -11,15 +11,14 @@ export interface CleanedRequest {
   chunked: boolean;
 }
 
-/** The atom a cleaned request becomes, for both engines: `home` is its client connection's number. */
-export function atomRequestOf(method: string, path: string, cleaned: CleanedRequest, home: number): AtomRequest {
+/** The atom a cleaned request becomes, for both engines. */
+export function atomRequestOf(method: string, path: string, cleaned: CleanedRequest): AtomRequest {
   return {
     method,
     path,
     headers: cleaned.headers,
     hasBody: cleaned.chunked || cleaned.contentLength > 0,
     contentLength: cleaned.chunked ? -1 : cleaned.contentLength,
-    home,
   };
 }
 

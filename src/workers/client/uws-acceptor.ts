@@ -23,8 +23,6 @@ import { UwsResponder } from './uws-responder.js';
 export class UwsAcceptor implements Acceptor {
   private readonly app: TemplatedApp;
   private listenSocket: us_listen_socket | null = null;
-  /** Stands in for a client connection number (AtomRequest.home): uWS exposes none. */
-  private requestsOpened = 0;
   /** Responses neither completed nor aborted (after completion uWS may still hold unsent bytes; see docs). */
   responding = 0;
   private readonly settled = (): void => {
@@ -38,13 +36,9 @@ export class UwsAcceptor implements Acceptor {
     private readonly log: Logger,
   ) {
     this.app = uws.App().any('/*', this.onRequest);
-    log.warn(
-      'uws engine: uWebSockets.js ends a request\'s header list at a field line with an empty or ":"-led name, so a ' +
-        'Content-Length after it goes unseen; do not put it behind a front proxy that sends several clients\' ' +
-        'requests over one connection (docs/configuration.md)',
-    );
   }
 
+  /** uWS always listens with SO_REUSEPORT (uSockets' default), so every thread can share the port. */
   listen(host: string, port: number): Promise<number> {
     return new Promise((resolve, reject) => {
       this.app.listen(host, port, (listenSocket) => {
@@ -113,7 +107,7 @@ export class UwsAcceptor implements Acceptor {
     }
 
     const cleaned = cleanRequestHeaders(raw, { address, httpVersion: '1.1', authority: null });
-    const atomRequest = atomRequestOf(method, target!, cleaned, this.requestsOpened++);
+    const atomRequest = atomRequestOf(method, target!, cleaned);
     if (!atomRequest.hasBody) {
       handle = this.forwarder.open(atomRequest, responder);
       return;

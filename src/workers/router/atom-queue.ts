@@ -1,12 +1,12 @@
 /**
- * Atoms waiting for an upstream connection because every connection the cap allows is busy. Bounded in length
- * and in waiting time; whoever overflows or times out is answered 503 by the caller.
+ * One thread's atoms waiting for an upstream connection because every connection the cap allows is busy, in
+ * order. Bounded in waiting time, whoever times out is answered 503 by the caller; the bound on length is
+ * over all threads, so the caller reserves a place in the pool index before `push`.
  */
 export class AtomQueue<T> {
   private readonly waiting: Array<{ item: T; timer: NodeJS.Timeout }> = [];
 
   constructor(
-    private readonly maxLength: number,
     private readonly timeoutMs: number,
     private readonly onTimeout: (item: T) => void,
   ) {}
@@ -15,19 +15,12 @@ export class AtomQueue<T> {
     return this.waiting.length;
   }
 
-  /** False when the queue is full. */
-  push(item: T): boolean {
-    if (this.waiting.length >= this.maxLength) return false;
+  push(item: T): void {
     const timer = setTimeout(() => {
       this.remove(item);
       this.onTimeout(item);
     }, this.timeoutMs);
     this.waiting.push({ item, timer });
-    return true;
-  }
-
-  peek(): T | undefined {
-    return this.waiting[0]?.item;
   }
 
   shift(): T | undefined {
@@ -37,10 +30,12 @@ export class AtomQueue<T> {
     return entry.item;
   }
 
-  remove(item: T): void {
+  /** False when `item` was not waiting here. */
+  remove(item: T): boolean {
     const at = this.waiting.findIndex((entry) => entry.item === item);
-    if (at < 0) return;
+    if (at < 0) return false;
     clearTimeout(this.waiting[at]!.timer);
     this.waiting.splice(at, 1);
+    return true;
   }
 }

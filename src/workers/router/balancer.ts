@@ -1,15 +1,20 @@
+import type { PoolIndex } from '../../pool/pool-index.js';
+
 /**
- * Picks the upstream for the next atom: round robin over the upstreams `isAvailable` accepts. When none is,
- * the next one in turn is tried anyway: a refused connection answers 502 just as fast as a refusal would, and
- * it may have come back.
+ * Picks the upstream for the next atom: round robin over the upstreams `isAvailable` accepts, with one turn
+ * shared by every thread in the pool index (so N threads do not each start at upstream 0). When none is
+ * available, the next one in turn is tried anyway: a refused connection answers 502 just as fast as a refusal
+ * would, and it may have come back.
  */
 export class RoundRobinBalancer {
-  private next = 0;
+  private readonly upstreamCount: number;
 
   constructor(
-    private readonly upstreamCount: number,
+    private readonly index: PoolIndex,
     private readonly isAvailable: (upstream: number) => boolean,
-  ) {}
+  ) {
+    this.upstreamCount = index.upstreamCount;
+  }
 
   pick(): number {
     for (let tried = 0; tried < this.upstreamCount; tried++) {
@@ -25,15 +30,13 @@ export class RoundRobinBalancer {
    */
   pickOther(excluded: number): number {
     for (let tried = 0; tried < this.upstreamCount; tried++) {
-      const upstream = (this.next + tried) % this.upstreamCount;
+      const upstream = (this.index.peekTurn() + tried) % this.upstreamCount;
       if (upstream !== excluded && this.isAvailable(upstream)) return upstream;
     }
     return -1;
   }
 
   private advance(): number {
-    const upstream = this.next;
-    this.next = upstream + 1 === this.upstreamCount ? 0 : upstream + 1;
-    return upstream;
+    return this.upstreamCount === 1 ? 0 : this.index.nextTurn() % this.upstreamCount;
   }
 }

@@ -2,15 +2,22 @@ import type { Logger } from 'pino';
 import type { Link } from '../../atom/link.js';
 import type { ToAcceptor, ToExecutor } from '../../atom/messages.js';
 import { chooseWorker, MUST_WAIT, type WorkerRouting } from '../../pool/choose-worker.js';
-import { Cell, Upstream, type PoolIndex } from '../../pool/pool-index.js';
+import { Cell, Thread, Upstream, type PoolIndex } from '../../pool/pool-index.js';
 import { UpstreamHealth } from '../../pool/upstream-health.js';
-import type { ExecutorSlots, SlotListener } from '../executor-slots.js';
-import { AtomQueue } from './atom-queue.js';
-import { RoundRobinBalancer } from './balancer.js';
 import type { AtomHandle, AtomRequest, ClientResponder } from '../client/client-side.js';
 import { errorText } from '../client/error-text.js';
+import { AtomQueue } from './atom-queue.js';
+import { RoundRobinBalancer } from './balancer.js';
 import { Exchange, type ExchangeHost } from './exchange.js';
 import { maySendAgain, type FailureReason } from './replay-policy.js';
+
+/** The executors a router can send atoms to: its own thread's, and the other threads' over their links. */
+export interface Executors {
+  /** The link to a slot's executor; changes when a lost thread is replaced, so look it up per send. */
+  linkTo(slot: number): Link<ToExecutor>;
+  /** False while a slot's thread is lost and not yet replaced: no atom may hop there. */
+  reachable(slot: number): boolean;
+}
 
 export interface ForwarderPolicy {
   upstreams: string[];
@@ -34,14 +41,16 @@ const IGNORED_BODY: AtomHandle = { body() {}, bodyEnd() {}, clientGone() {} };
 const RETRY_AFTER = ['retry-after', '1'];
 
 /**
- * The acceptor's router. An atom's path through it: choose upstream (balancer) → choose worker (pool index)
- * or wait in the bounded queue → send → relay the response → finish and let the next waiting atom go.
+ * One thread's router. An atom's path through it: choose upstream (balancer) → choose worker (pool index: an
+ * idle connection here, else one in another thread, else open one here) or wait in the bounded queue → send →
+ * relay the response → finish and let the next waiting atom go, in whichever thread it waits.
  */
-export class Forwarder implements ExchangeHost, SlotListener {
+export class Forwarder implements ExchangeHost {
   private readonly exchanges = new Map<number, Exchange>();
   private readonly queues: Array<AtomQueue<Exchange>>;
+  /** Per upstream: a wake-up is already awaited for this thread's queue. */
+  private readonly awaitingWake: boolean[];
   private readonly balancer: RoundRobinBalancer;
-  private slots: ExecutorSlots | null = null;
   private nextId = 1;
   private readonly debug: boolean;
   readonly maxBodyBytes: number;
@@ -50,26 +59,26 @@ export class Forwarder implements ExchangeHost, SlotListener {
   constructor(
     private readonly policy: ForwarderPolicy,
     private readonly index: PoolIndex,
+    /** This thread's worker slot. */
+    private readonly here: number,
+    private readonly executors: Executors,
     private readonly log: Logger,
   ) {
     const health = new UpstreamHealth(index, policy.maxFails, policy.failTimeoutMs, (upstream, failures) =>
       log.warn({ upstream: policy.upstreams[upstream], failures, forMs: policy.failTimeoutMs }, 'upstream marked down'),
     );
-    this.balancer = new RoundRobinBalancer(policy.upstreams.length, health.isAvailable);
+    this.balancer = new RoundRobinBalancer(index, health.isAvailable);
     this.queues = policy.upstreams.map(
-      () =>
-        new AtomQueue<Exchange>(policy.queueMax, policy.queueTimeoutMs, (exchange) =>
-          exchange.fail(503, 'waited ATOM_QUEUE_TIMEOUT_MS for an upstream connection', false, RETRY_AFTER),
-        ),
+      (_, upstream) =>
+        new AtomQueue<Exchange>(policy.queueTimeoutMs, (exchange) => {
+          this.index.addRouted(upstream, here, Upstream.QUEUED, -1);
+          exchange.fail(503, 'waited ATOM_QUEUE_TIMEOUT_MS for an upstream connection', false, RETRY_AFTER);
+        }),
     );
+    this.awaitingWake = policy.upstreams.map(() => false);
     this.maxBodyBytes = policy.maxBodyBytes;
     this.replayMaxBodyBytes = policy.replayMaxBodyBytes;
     this.debug = log.isLevelEnabled('debug');
-  }
-
-  /** The executors must exist before the first atom; they report back into this forwarder. */
-  attach(slots: ExecutorSlots): void {
-    this.slots = slots;
   }
 
   get inFlight(): number {
@@ -80,7 +89,8 @@ export class Forwarder implements ExchangeHost, SlotListener {
     if (request.path === '*') return this.answerAsterisk(request, responder);
     const exchange = new Exchange(this.nextId++, this.balancer.pick(), request, responder, this);
     this.exchanges.set(exchange.id, exchange);
-    this.index.addTotal(exchange.upstream, Upstream.IN_FLIGHT, 1);
+    this.index.addRouted(exchange.upstream, this.here, Upstream.IN_FLIGHT, 1);
+    this.index.addThread(this.here, Thread.ATOMS, 1);
     const limit = this.maxBodyBytes;
     if (limit > 0 && request.contentLength > limit) {
       exchange.fail(413, `Content-Length ${request.contentLength} over ATOM_MAX_BODY_BYTES (${limit})`, true);
@@ -90,19 +100,34 @@ export class Forwarder implements ExchangeHost, SlotListener {
     return exchange;
   }
 
-  /** Choose worker → run, or wait in the upstream's bounded queue, or 503 when that is full. */
+  /**
+   * Choose worker → run, or wait in the upstream's bounded queue (its bound counts every thread's waiting
+   * atoms), or 503 when that is full. Atoms already waiting here go first.
+   */
   private route(exchange: Exchange): void {
-    const slot = this.chooseSlot(exchange);
-    if (slot !== MUST_WAIT) this.run(exchange, slot);
-    else if (!this.queues[exchange.upstream]!.push(exchange)) {
+    const { upstream } = exchange;
+    const seen = this.index.wakeSeen(upstream);
+    const slot = this.queues[upstream]!.length > 0 ? MUST_WAIT : this.claimSlot(upstream);
+    if (slot !== MUST_WAIT) return this.run(exchange, slot);
+    if (!this.index.reserveRouted(upstream, this.here, Upstream.QUEUED, this.policy.queueMax)) {
       exchange.fail(503, 'upstream connections busy and ATOM_QUEUE_MAX atoms already waiting', false, RETRY_AFTER);
+      return;
     }
+    this.queues[upstream]!.push(exchange);
+    this.awaitWake(upstream, seen);
   }
 
-  private chooseSlot(exchange: Exchange): number {
-    const { policy, index } = this;
-    const home = exchange.request.home % index.workerSlots;
-    return chooseWorker(index, exchange.upstream, policy.maxConnectionsPerUpstream, policy.routing, home);
+  /**
+   * Chooses the slot and counts the atom there under the upstream's route lock, so no other thread decides on
+   * the same idle connection or the same last place under the cap meanwhile. MUST_WAIT counts nothing.
+   */
+  private claimSlot(upstream: number): number {
+    const { policy, index, here } = this;
+    index.lockRoutes(upstream, here);
+    const slot = chooseWorker(index, upstream, policy.maxConnectionsPerUpstream, policy.routing, here, this.executors.reachable);
+    if (slot !== MUST_WAIT) index.assign(upstream, here, slot, 1);
+    index.unlockRoutes(upstream);
+    return slot;
   }
 
   /**
@@ -123,12 +148,12 @@ export class Forwarder implements ExchangeHost, SlotListener {
   // ---- ExchangeHost ----
 
   linkTo(slot: number): Link<ToExecutor> {
-    return this.slots!.linkTo(slot);
+    return this.executors.linkTo(slot);
   }
 
   finished(exchange: Exchange): void {
     this.exchanges.delete(exchange.id);
-    this.index.addTotal(exchange.upstream, Upstream.IN_FLIGHT, -1);
+    this.index.addRouted(exchange.upstream, this.here, Upstream.IN_FLIGHT, -1);
     if (this.debug) {
       this.log.debug(
         { atom: exchange.id, method: exchange.request.method, path: exchange.request.path, status: exchange.status,
@@ -138,11 +163,17 @@ export class Forwarder implements ExchangeHost, SlotListener {
       );
     }
     if (exchange.slot < 0) {
-      this.queues[exchange.upstream]!.remove(exchange);
+      if (this.queues[exchange.upstream]!.remove(exchange)) this.index.addRouted(exchange.upstream, this.here, Upstream.QUEUED, -1);
       return;
     }
-    this.index.count(exchange.upstream, exchange.slot, Cell.ASSIGNED, -1);
-    this.runWaiting(exchange.upstream);
+    this.unassign(exchange.upstream, exchange.slot);
+  }
+
+  /** An atom left `slot`: its place there is free for atoms waiting in this thread or any other. */
+  private unassign(upstream: number, slot: number): void {
+    this.index.assign(upstream, this.here, slot, -1);
+    this.index.wake(upstream);
+    this.runWaiting(upstream);
   }
 
   retry(exchange: Exchange, reason: FailureReason, cause: string): boolean {
@@ -160,20 +191,19 @@ export class Forwarder implements ExchangeHost, SlotListener {
     const upstream = reason === 'connect' ? this.balancer.pickOther(exchange.upstream) : exchange.upstream;
     if (upstream < 0) return false;
     const { slot, upstream: from } = exchange;
-    this.index.count(from, slot, Cell.ASSIGNED, -1);
     this.index.count(from, slot, Cell.REPLAYS, 1);
     this.log.warn(
       { atom: exchange.id, method: exchange.request.method, reason, cause, worker: slot, attempt: exchange.retries + 2,
         from: policy.upstreams[from], to: policy.upstreams[upstream] },
       'atom sent again',
     );
-    this.index.addTotal(from, Upstream.IN_FLIGHT, -1);
-    this.index.addTotal(upstream, Upstream.IN_FLIGHT, 1);
+    this.index.addRouted(from, this.here, Upstream.IN_FLIGHT, -1);
+    this.index.addRouted(upstream, this.here, Upstream.IN_FLIGHT, 1);
     exchange.upstream = upstream;
     exchange.prepareRetry();
-    this.route(exchange);
     // The failed attempt's place under the old upstream's cap is free again for atoms waiting there.
-    this.runWaiting(from);
+    this.unassign(from, slot);
+    this.route(exchange);
     return true;
   }
 
@@ -184,21 +214,18 @@ export class Forwarder implements ExchangeHost, SlotListener {
     else this.log.warn(line, 'request rejected');
   }
 
-  // ---- SlotListener ----
+  // ---- from the executors ----
 
-  deliver(_slot: number, message: ToAcceptor): void {
-    const exchange = this.exchanges.get(message.id);
-    if (exchange) exchange.receive(message);
-    // The acceptor already ended this atom (a cancel crossed its end on the way): its worker just freed a
-    // connection nobody asked for, so let waiting atoms look again. Cheap when every queue is empty.
-    else if (message.k === 'end' || message.k === 'fail' || message.k === 'released') this.runAllWaiting();
-  }
+  /** A message from an executor; one for an atom already ended here (a cancel crossed it) is dropped. */
+  readonly deliver = (message: ToAcceptor): void => {
+    this.exchanges.get(message.id)?.receive(message);
+  };
 
-  lost(slot: number, error: Error): void {
-    this.log.error({ worker: slot, cause: error.message }, 'worker thread lost; piscina is replacing it');
+  /** Another thread died: the atoms this thread had sent there are replayed where the rule allows, else 502. */
+  lost(slot: number, why: string): void {
     // Collect first: failing one lets queued atoms start, and those must not be mistaken for victims.
     const victims = [...this.exchanges.values()].filter((exchange) => exchange.slot === slot);
-    const cause = `worker thread lost: ${error.message}`;
+    const cause = `worker thread lost: ${why}`;
     for (const exchange of victims) {
       if (!this.retry(exchange, 'lost', cause)) exchange.fail(502, cause, false);
     }
@@ -206,9 +233,23 @@ export class Forwarder implements ExchangeHost, SlotListener {
     this.runAllWaiting();
   }
 
+  /** The atom's slot is claimed (`claimSlot`): send it there. */
   private run(exchange: Exchange, slot: number): void {
-    this.index.count(exchange.upstream, slot, Cell.ASSIGNED, 1);
+    if (slot !== this.here) this.index.addThread(this.here, Thread.HOPS, 1);
     exchange.start(slot);
+  }
+
+  /**
+   * Runs this thread's waiting atoms again once a place may have come free in any thread (PoolIndex.wake).
+   * `seen` was read before the attempt that found no place, so a wake in between is not missed.
+   */
+  private awaitWake(upstream: number, seen: number): void {
+    if (this.awaitingWake[upstream]) return;
+    this.awaitingWake[upstream] = true;
+    void this.index.nextWake(upstream, seen).then(() => {
+      this.awaitingWake[upstream] = false;
+      this.runWaiting(upstream);
+    });
   }
 
   private runAllWaiting(): void {
@@ -218,8 +259,10 @@ export class Forwarder implements ExchangeHost, SlotListener {
   private runWaiting(upstream: number): void {
     const queue = this.queues[upstream]!;
     while (queue.length > 0) {
-      const slot = this.chooseSlot(queue.peek()!);
-      if (slot === MUST_WAIT) return;
+      const seen = this.index.wakeSeen(upstream);
+      const slot = this.claimSlot(upstream);
+      if (slot === MUST_WAIT) return this.awaitWake(upstream, seen);
+      this.index.addRouted(upstream, this.here, Upstream.QUEUED, -1);
       this.run(queue.shift()!, slot);
     }
   }

@@ -1,28 +1,24 @@
 import type { Link } from '../../atom/link.js';
 import type { ToAcceptor, ToExecutor } from '../../atom/messages.js';
-import type { PoolIndex } from '../../pool/pool-index.js';
-import type { ExecutorSettings } from './executor-settings.js';
 import { UpstreamCall } from './upstream-call.js';
-import { UpstreamConnections } from './upstream-connections.js';
+import type { UpstreamConnections } from './upstream-connections.js';
 
 /**
- * Runs atoms against upstreams. The same class runs inside a worker thread (over a MessagePort link) and, with
- * ATOM_WORKERS=0, inside the acceptor thread (over an in-thread link).
+ * Runs the atoms one router sends to this thread: its own thread's router over an in-thread link, or another
+ * thread's over a MessagePort (a hop). Every executor of a thread shares the thread's connections (`pools`,
+ * one per upstream). Atom ids are the router's, unique on this link only.
  */
 export class Executor {
   private readonly calls = new Map<number, UpstreamCall>();
-  private readonly pools: UpstreamConnections[];
 
   constructor(
     private readonly link: Link<ToAcceptor>,
-    settings: ExecutorSettings,
-    index: PoolIndex,
-    slot: number,
-  ) {
-    this.pools = settings.upstreams.map(
-      (origin, upstream) => new UpstreamConnections(origin, settings, index, upstream, slot),
-    );
-    for (const pool of this.pools) pool.warm();
+    private readonly pools: readonly UpstreamConnections[],
+  ) {}
+
+  /** Atoms under way here. */
+  get running(): number {
+    return this.calls.size;
   }
 
   readonly receive = (message: ToExecutor): void => {
@@ -50,9 +46,9 @@ export class Executor {
     }
   };
 
-  async close(): Promise<void> {
+  /** The router is gone (its thread died, or the proxy stops): abort every atom it sent here. */
+  cancelAll(): void {
     for (const call of this.calls.values()) call.cancel();
-    await Promise.all(this.pools.map((pool) => pool.close()));
   }
 
   private readonly forget = (call: UpstreamCall): void => {

@@ -1,4 +1,5 @@
 import { Client } from 'undici';
+import { connectionsTo } from '../../pool/choose-worker.js';
 import { Cell, Upstream, type PoolIndex } from '../../pool/pool-index.js';
 import type { ExecutorSettings } from './executor-settings.js';
 import { preconnect } from './preconnect.js';
@@ -89,15 +90,21 @@ export class UpstreamConnections {
     this.warm();
   }
 
-  /** Opens connections until this worker holds its share of ATOM_UPSTREAM_MIN_IDLE, within the global cap. */
+  /**
+   * Opens connections until this worker holds its share of ATOM_UPSTREAM_MIN_IDLE, within the global cap: the
+   * cap is checked, and the connection counted, under the route lock, as routers do (choose-worker.ts).
+   */
   warm(): void {
     if (this.warmShare === 0 || this.closing) return;
     let spare = this.idle.filter((connection) => connection.socket !== 'closed').length;
     const { maxConnections } = this.settings;
     for (; spare < this.warmShare; spare++) {
-      if (maxConnections > 0 && this.index.total(this.upstream, Upstream.CONNECTIONS) >= maxConnections) return;
-      const connection = this.takeIdle('closed') ?? this.open();
-      this.move(connection, 'connecting', false);
+      this.index.lockRoutes(this.upstream, this.slot);
+      const underCap = maxConnections === 0 || connectionsTo(this.index, this.upstream) < maxConnections;
+      const connection = underCap ? this.takeIdle('closed') ?? this.open() : null;
+      if (connection) this.move(connection, 'connecting', false);
+      this.index.unlockRoutes(this.upstream);
+      if (!connection) return;
       this.idle.push(connection);
       preconnect(connection.client);
     }
@@ -130,10 +137,12 @@ export class UpstreamConnections {
     }
     if (from === Cell.IDLE && to !== Cell.IDLE) this.index.addTotal(this.upstream, Upstream.IDLE, -1);
     if ((from === NO_CELL) !== (to === NO_CELL)) this.index.addTotal(this.upstream, Upstream.CONNECTIONS, to === NO_CELL ? -1 : 1);
+    // Taken from one cell before it is added to the other: a router reading meanwhile sees less, never more.
     if (from !== NO_CELL) this.count(from, -1);
     if (to !== NO_CELL) this.count(to, 1);
     connection.socket = socket;
     connection.inUse = inUse;
+    if (to === Cell.IDLE || to === NO_CELL) this.index.wake(this.upstream);
     return true;
   }
 

@@ -1,0 +1,44 @@
+import type { MessagePort } from 'node:worker_threads';
+import type { Config } from '../../main/config.js';
+import type { EngineView } from '../client/acceptor.js';
+
+/** The two ports a pair of threads talks over: atoms this thread routes there, and atoms it runs for there. */
+export interface PeerPorts {
+  /** This thread's router sends ToExecutor batches here and receives ToAcceptor batches. */
+  routes: MessagePort;
+  /** This thread's executor receives ToExecutor batches here and sends ToAcceptor batches. */
+  runs: MessagePort;
+}
+
+/** What a worker thread is given when it starts: everything plain data or transferable. */
+export interface ThreadAttachment {
+  slot: number;
+  config: Config;
+  indexBuffer: SharedArrayBuffer;
+  /** The supervisor's end is in the main thread; ControlMessage and ThreadReport travel on it. */
+  control: MessagePort;
+  /** By peer slot; no entry for this thread itself. */
+  peers: Record<number, PeerPorts>;
+}
+
+/** Main thread → worker thread. */
+export type ControlMessage =
+  /** Listen on the client port; `shared` asks for SO_REUSEPORT (every thread listens on the same port). */
+  | { k: 'listen'; host: string; port: number; shared: boolean }
+  /** Another thread was replaced: the ports to its replacement. */
+  | { k: 'peer'; slot: number; ports: PeerPorts }
+  /** Another thread died: replay or fail what was sent there, cancel what it sent here. */
+  | { k: 'lost'; slot: number; why: string }
+  /** Stop accepting; say `drained` once no atom of this thread's clients is under way. */
+  | { k: 'drain' }
+  /** Close everything (every thread has drained, or the grace ran out) and end the thread's task. */
+  | { k: 'stop' }
+  /** The admin drill: die exactly as an uncaught error would make the thread die. */
+  | { k: 'crash' };
+
+/** Worker thread → main thread. */
+export type ThreadReport =
+  | { k: 'ready'; engine: EngineView }
+  | { k: 'listening'; port: number }
+  | { k: 'listenFailed'; message: string }
+  | { k: 'drained' };

@@ -1,0 +1,157 @@
+import { readFileSync } from 'node:fs';
+import type { Logger } from 'pino';
+import { Thread, PoolIndex } from '../../pool/pool-index.js';
+import type { Acceptor, EngineView } from '../client/acceptor.js';
+import { NodeAcceptor } from '../client/node-acceptor.js';
+import { UwsAcceptor } from '../client/uws-acceptor.js';
+import { loadNativeUws } from '../client/uws-loader.js';
+import { Forwarder, type ForwarderPolicy } from '../router/forwarder.js';
+import type { ExecutorSettings } from '../upstream/executor-settings.js';
+import { UpstreamConnections } from '../upstream/upstream-connections.js';
+import type { ControlMessage, ThreadAttachment, ThreadReport } from './control.js';
+import { ThreadLinks } from './thread-links.js';
+
+/** How often a draining thread looks whether its clients' atoms are over. */
+const DRAIN_POLL_MS = 20;
+
+/** This thread's Linux thread id (the first field of /proc/thread-self/stat), 0 where there is no /proc. */
+function linuxThreadId(): number {
+  try {
+    return Number(readFileSync('/proc/thread-self/stat', 'utf8').split(' ', 1)[0]);
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * One worker thread as a whole proxy for the clients it accepts: its acceptor (node:http or uWS, on the shared
+ * port), its router, its upstream connections, and links to every other thread for atoms that hop to an idle
+ * connection held there. The supervisor in the main thread drives it with ControlMessages.
+ */
+export class ThreadProxy {
+  readonly engine: EngineView;
+  private readonly index: PoolIndex;
+  private readonly pools: UpstreamConnections[];
+  private readonly links: ThreadLinks;
+  private readonly forwarder: Forwarder;
+  private readonly acceptor: Acceptor;
+
+  constructor(
+    private readonly attachment: ThreadAttachment,
+    log: Logger,
+  ) {
+    const { slot, config } = attachment;
+    const uws = config.acceptor === 'uws' ? loadNativeUws() : null;
+    this.engine = uws ? { acceptor: 'uws', build: uws.build } : { acceptor: 'node', build: `node:http ${process.version}` };
+    this.index = new PoolIndex(attachment.indexBuffer, config.upstreams.length, config.workers, true);
+    const settings = executorSettings(attachment.config);
+    this.pools = config.upstreams.map((origin, upstream) => new UpstreamConnections(origin, settings, this.index, upstream, slot));
+    this.links = new ThreadLinks(slot, config.workers, this.pools, (message) => this.forwarder.deliver(message), attachment.peers);
+    this.forwarder = new Forwarder(forwarderPolicy(config), this.index, slot, this.links, log);
+    this.acceptor = uws ? new UwsAcceptor(uws.module, config.client, this.forwarder, log) : new NodeAcceptor(config, this.forwarder, log);
+    this.index.setThread(slot, Thread.TID, linuxThreadId());
+    this.index.setThread(slot, Thread.REACHABLE, 1);
+    for (const pool of this.pools) pool.warm();
+  }
+
+  /** Runs until `stop`; resolves once everything of this thread is closed. */
+  run(): Promise<void> {
+    const { control } = this.attachment;
+    this.report({ k: 'ready', engine: this.engine });
+    return new Promise((resolve) => {
+      control.on('message', (message: ControlMessage) => {
+        if (message.k === 'stop') void this.close().then(resolve);
+        else this.obey(message);
+      });
+    });
+  }
+
+  /** A crash: close the client side first, so that uWS holds no socket when the thread ends (FEASIBILITY A8). */
+  closeClientSide(): void {
+    void this.acceptor.stopAccepting();
+    void this.acceptor.close();
+  }
+
+  private obey(message: Exclude<ControlMessage, { k: 'stop' }>): void {
+    const { slot } = this.attachment;
+    switch (message.k) {
+      case 'listen':
+        this.acceptor.listen(message.host, message.port, message.shared).then(
+          (port) => {
+            this.index.setThread(slot, Thread.ACCEPTING, 1);
+            this.report({ k: 'listening', port });
+          },
+          (error: Error) => this.report({ k: 'listenFailed', message: error.message }),
+        );
+        break;
+      case 'peer':
+        this.links.connect(message.slot, message.ports);
+        break;
+      case 'lost':
+        this.forwarder.lost(message.slot, message.why);
+        this.links.disconnect(message.slot);
+        break;
+      case 'drain':
+        this.index.setThread(slot, Thread.ACCEPTING, 0);
+        void this.acceptor.stopAccepting().then(() => this.reportDrained());
+        break;
+      case 'crash':
+        setImmediate(() => {
+          throw new Error(`worker ${slot} killed by an admin request`);
+        });
+        break;
+    }
+  }
+
+  /** Atoms of this thread's clients, and responses still being written to them, are all over. */
+  private reportDrained(): void {
+    if (this.forwarder.inFlight > 0 || this.acceptor.responding > 0) {
+      setTimeout(() => this.reportDrained(), DRAIN_POLL_MS);
+      return;
+    }
+    this.report({ k: 'drained' });
+  }
+
+  private async close(): Promise<void> {
+    this.index.setThread(this.attachment.slot, Thread.REACHABLE, 0);
+    await this.acceptor.close();
+    this.links.close();
+    await Promise.all(this.pools.map((pool) => pool.close()));
+    this.attachment.control.close();
+  }
+
+  private report(report: ThreadReport): void {
+    this.attachment.control.postMessage(report);
+  }
+}
+
+function forwarderPolicy(config: ThreadAttachment['config']): ForwarderPolicy {
+  const { upstream } = config;
+  return {
+    upstreams: config.upstreams,
+    maxConnectionsPerUpstream: upstream.maxConnections,
+    queueMax: upstream.queueMax,
+    queueTimeoutMs: upstream.queueTimeoutMs,
+    maxBodyBytes: config.client.maxBodyBytes,
+    maxFails: upstream.maxFails,
+    failTimeoutMs: upstream.failTimeoutMs,
+    routing: upstream.routing,
+    retries: upstream.retries,
+    replayMaxBodyBytes: upstream.replayMaxBodyBytes,
+  };
+}
+
+function executorSettings(config: ThreadAttachment['config']): ExecutorSettings {
+  const { upstream } = config;
+  return {
+    upstreams: config.upstreams,
+    connectTimeoutMs: upstream.connectTimeoutMs,
+    idleTimeoutMs: upstream.idleTimeoutMs,
+    responseTimeoutMs: upstream.responseTimeoutMs,
+    maxConnections: upstream.maxConnections,
+    maxIdle: upstream.maxIdle,
+    minIdle: upstream.minIdle,
+    maxRequestsPerConnection: upstream.maxRequestsPerConnection,
+    maxLifetimeMs: upstream.maxLifetimeMs,
+  };
+}
