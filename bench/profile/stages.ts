@@ -10,7 +10,7 @@ export const STAGE_RULES: ReadonlyArray<{ stage: string; url: RegExp }> = [
   },
   {
     stage: 'hand-off',
-    url: /\/src\/atom\/(link|messages)\.js|\/src\/workers\/router\/(forwarder|atom-queue|balancer)\.js|\/src\/pool\/|\/src\/workers\/(executor-slots|in-thread-slots|thread\/worker-entry)\.js|\/src\/main\/thread-supervisor\.js|node:internal\/(worker|per_context\/messageport)|node:worker_threads|piscina/,
+    url: /\/src\/atom\/(link|messages)\.js|\/src\/workers\/router\/(forwarder|atom-queue|balancer)\.js|\/src\/pool\/|\/src\/workers\/thread\/|\/src\/main\/thread-supervisor\.js|node:internal\/(worker|per_context\/messageport)|node:worker_threads|piscina/,
   },
   { stage: 'upstream client', url: /undici|\/src\/workers\/upstream\// },
   { stage: 'response write', url: /node:_http_outgoing|\/src\/workers\/router\/exchange\.js|\/src\/workers\/client\/uws-responder\.js/ },

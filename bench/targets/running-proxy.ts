@@ -1,6 +1,7 @@
 import { registerStop } from '../cleanup.js';
 import { processTree } from '../process-stats.js';
-import { atomproxyRoles, type ThreadView } from '../threads/thread-roles.js';
+import type { ThreadView } from '../../src/pool/pool-view.js';
+import { atomproxyRoles } from '../threads/thread-roles.js';
 import type { RunningTarget } from './target.js';
 
 /** What the targets use of a started atomproxy: the current build's test helper and a baseline checkout's alike. */

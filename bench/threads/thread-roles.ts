@@ -1,23 +1,14 @@
+import type { ThreadView } from '../../src/pool/pool-view.js';
 import { processTree, tidsOf } from '../process-stats.js';
-
-/** One entry of the admin view's `threads` (issue 9): worker thread N, its Linux tid and its atom counters. */
-export interface ThreadView {
-  thread: number;
-  tid: number;
-  accepting: boolean;
-  /** Atoms this thread accepted so far. */
-  atoms: number;
-  /** Of those, atoms run on another thread's upstream connection. */
-  hops: number;
-}
 
 /** A worker: an atomproxy worker thread or an nginx worker process (then every thread of it). */
 export interface WorkerRole {
   thread: number;
   tids: number[];
-  /** The admin view's counters; null where there are none (nginx). */
+  /** The admin view's counters and listening flag; null where there are none (nginx). */
   atoms: number | null;
   hops: number | null;
+  accepting: boolean | null;
 }
 
 /**
@@ -29,11 +20,14 @@ export interface ThreadRoles {
   workers: WorkerRole[];
 }
 
-/** atomproxy: its main thread's tid is the pid; workers come from the admin view (none when it has no `threads`). */
+/**
+ * atomproxy: its main thread's tid is the pid; workers come from the admin view (none when it has no `threads`).
+ * A thread that has not read its tid yet (0: starting, or no /proc) has no tid to name: its CPU counts as "other".
+ */
 export function atomproxyRoles(pid: number, threads: ThreadView[] | undefined): ThreadRoles {
   return {
     main: [pid],
-    workers: (threads ?? []).map(({ thread, tid, atoms, hops }) => ({ thread, tids: [tid], atoms, hops })),
+    workers: (threads ?? []).map(({ thread, tid, atoms, hops, accepting }) => ({ thread, tids: tid ? [tid] : [], atoms, hops, accepting })),
   };
 }
 
@@ -42,6 +36,6 @@ export function processRoles(pid: number): ThreadRoles {
   const [, ...children] = processTree(pid);
   return {
     main: tidsOf(pid),
-    workers: children.map((child, thread) => ({ thread, tids: tidsOf(child), atoms: null, hops: null })),
+    workers: children.map((child, thread) => ({ thread, tids: tidsOf(child), atoms: null, hops: null, accepting: null })),
   };
 }

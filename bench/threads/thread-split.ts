@@ -13,6 +13,8 @@ export interface WorkerSplit {
   /** Atoms accepted and hops during the run (admin view deltas); null without counters. */
   atoms: number | null;
   hops: number | null;
+  /** Listening on the client port when the run ended (admin view); null without the view. */
+  accepting: boolean | null;
 }
 
 /** One run's CPU per 2xx response, by thread group; the groups add up to the threads' CPU over the run. */
@@ -59,6 +61,7 @@ export function splitThreads(before: ThreadSnapshot, after: ThreadSnapshot, requ
           microsPerRequest: perRequest(`worker ${thread}`),
           atoms: now ? counted(now, previous, 'atoms') : null,
           hops: now ? counted(now, previous, 'hops') : null,
+          accepting: (now ?? previous)!.accepting,
         };
       }),
     otherMicrosPerRequest: perRequest('other'),

@@ -1,6 +1,7 @@
 import type { Sample } from '../sample.js';
 import { median, medianRatio, perPair } from '../summary.js';
 import { threadFigures } from './thread-figures.js';
+import type { ThreadSplit } from './thread-split.js';
 
 /** One target in one mode: medians over the repetitions of its thread split and what follows from it. */
 export interface ThreadRow {
@@ -10,6 +11,8 @@ export interface ThreadRow {
   mainMicrosPerRequest: number;
   /** By worker index. */
   workerMicrosPerRequest: number[];
+  /** Workers listening on the client port (admin view), median over the repetitions; null without the view. */
+  acceptingWorkers: number | null;
   otherMicrosPerRequest: number;
   totalMicrosPerRequest: number;
   /** The proxy CPU µs/request (the mode table's) against the baseline target's in the same mode and repetition. */
@@ -25,6 +28,11 @@ export interface ThreadRow {
 
 function medianOf(values: Array<number | null>): number | null {
   return median(values.filter((value): value is number => value !== null));
+}
+
+function acceptingCount(split: ThreadSplit): number | null {
+  const known = split.workers.filter((worker) => worker.accepting !== null);
+  return known.length ? known.filter((worker) => worker.accepting).length : null;
 }
 
 function mostCommon(values: string[]): string {
@@ -43,6 +51,7 @@ function threadRow(mine: Sample[], all: Sample[]): ThreadRow {
     target: mine[0]!.target,
     reps: mine.length,
     mainMicrosPerRequest: median(splits.map((split) => split.mainMicrosPerRequest))!,
+    acceptingWorkers: medianOf(splits.map(acceptingCount)),
     workerMicrosPerRequest: Array.from({ length: workerCount }, (_, i) => medianOf(splits.map((split) => split.workers[i]?.microsPerRequest ?? null))!),
     otherMicrosPerRequest: median(splits.map((split) => split.otherMicrosPerRequest))!,
     totalMicrosPerRequest: median(figures.map((figure) => figure.totalMicrosPerRequest))!,

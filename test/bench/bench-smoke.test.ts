@@ -55,6 +55,12 @@ function assertThreadRows(report: BenchReport, modes: string[]): void {
     const sum = row.mainMicrosPerRequest + row.workerMicrosPerRequest.reduce((a, b) => a + b, 0) + row.otherMicrosPerRequest;
     assert.ok(row.totalMicrosPerRequest > 0 && Math.abs(sum - row.totalMicrosPerRequest) < 1e-6 * sum, `${row.mode}: groups do not add up`);
     assert.ok(row.busiestShare > 0 && row.busiestShare <= 1);
+    // The admin view names node/1's one worker thread: it accepts, does the work, and has no other thread to hop to.
+    assert.equal(row.workerMicrosPerRequest.length, 1);
+    assert.equal(row.acceptingWorkers, 1);
+    assert.ok(row.workerMicrosPerRequest[0]! > row.mainMicrosPerRequest, `${row.mode}: the worker works, the main thread supervises`);
+    assert.equal(row.hopRate, 0);
+    assert.equal(row.projected?.length, 3);
   }
 }
 
