@@ -4,8 +4,15 @@ import { MODES } from './modes.js';
 import { ALL_TARGET_IDS } from './targets/all-targets.js';
 import { TOOL_NAMES } from './tools.js';
 
+export const SCENARIOS = ['throughput', 'memory'] as const;
+export type Scenario = (typeof SCENARIOS)[number];
+
 export interface Options {
   quick: boolean;
+  /** throughput: the client modes, thread split and profile; memory: idle and peak RSS with large slow bodies. */
+  scenarios: Scenario[];
+  /** An older atomproxy checkout, built, to run as target `baseline` (node engine, ATOM_WORKERS=0). */
+  baseline: string | null;
   reps: number;
   /** Measured seconds per run for the duration-bound clients (whole seconds: wrk takes no fractions). */
   seconds: number;
@@ -24,7 +31,7 @@ export interface Options {
   outDir: string;
 }
 
-const USAGE = `npm run bench -- [--quick] [--reps N] [--seconds S] [--requests N] [--bodies]
+const USAGE = `npm run bench -- [--quick] [--scenario ${SCENARIOS.join(',')}] [--baseline DIR] [--reps N] [--seconds S] [--requests N] [--bodies]
   [--targets ${ALL_TARGET_IDS.join(',')}] [--modes ${MODES.map((mode) => mode.id).join(',')}]
   [--without ${TOOL_NAMES.join(',')}] [--profile node/1,uws/1 | --profile none] [--out DIR]`;
 
@@ -44,12 +51,17 @@ function checkAll(name: string, values: string[] | null, allowed: readonly strin
   if (unknown.length) throw new Error(`--${name}: unknown ${unknown.join(', ')} (allowed: ${allowed.join(', ')})\n${USAGE}`);
 }
 
-/** Reads the flags (never ATOM_* variables: the proxy refuses unknown ones). --quick is 1 rep of short runs, no body sizes. */
+/**
+ * Reads the flags (never ATOM_* variables: the proxy refuses unknown ones). --quick is 1 rep of short runs, no body
+ * sizes, no memory scenario.
+ */
 export function parseOptions(argv: string[]): Options {
   const { values } = parseArgs({
     args: argv,
     options: {
       quick: { type: 'boolean', default: false },
+      scenario: { type: 'string' },
+      baseline: { type: 'string' },
       bodies: { type: 'boolean', default: false },
       reps: { type: 'string' },
       seconds: { type: 'string' },
@@ -70,12 +82,18 @@ export function parseOptions(argv: string[]): Options {
   const modes = list(values.modes) ?? MODES.filter((mode) => !mode.bodies || !quick || values.bodies).map((mode) => mode.id);
   const without = list(values.without) ?? [];
   const profile = list(values.profile) ?? ['node/1', 'uws/1'];
+  // The memory scenario takes 2-3 minutes per repetition: --quick runs it only when asked.
+  const scenarios = (list(values.scenario) ?? (quick ? ['throughput'] : [...SCENARIOS])) as Scenario[];
+  checkAll('scenario', scenarios, SCENARIOS);
   checkAll('targets', targets, ALL_TARGET_IDS);
+  if (targets?.includes('baseline') && values.baseline === undefined) throw new Error(`--targets baseline needs --baseline DIR\n${USAGE}`);
   checkAll('modes', modes, MODES.map((mode) => mode.id));
   checkAll('without', without, TOOL_NAMES);
   checkAll('profile', profile, ALL_TARGET_IDS);
   return {
     quick,
+    scenarios,
+    baseline: values.baseline ?? null,
     reps: Math.round(positive('reps', values.reps, quick ? 1 : 3)),
     seconds,
     warmupSeconds: 1,

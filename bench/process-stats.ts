@@ -24,19 +24,44 @@ export function processTree(pid: number): number[] {
   return tree;
 }
 
+/** The thread ids of process `pid` (its main thread's tid is `pid`); none once it ended. */
+export function tidsOf(pid: number): number[] {
+  try {
+    return readdirSync(`/proc/${pid}/task`).map(Number);
+  } catch {
+    return [];
+  }
+}
+
 /**
- * CPU time of every thread of `pids`, in seconds, from /proc/<pid>/task/<tid>/schedstat: nanosecond resolution,
- * where /proc/<pid>/stat counts 10 ms ticks (too coarse for a 1 s quick run). Threads that already ended are
- * folded into their process's stat, so both are read: the larger of the two wins.
+ * CPU time of each thread of `pids` so far, in nanoseconds by tid, from /proc/<pid>/task/<tid>/schedstat
+ * (its first field): nanosecond resolution, where /proc/<pid>/stat counts 10 ms ticks. A thread that ended is
+ * missing (its time is folded into its process's stat).
+ */
+export function threadNanos(pids: number[]): Map<number, number> {
+  const nanos = new Map<number, number>();
+  for (const pid of pids) {
+    for (const tid of tidsOf(pid)) {
+      try {
+        nanos.set(tid, Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]));
+      } catch {
+        // the thread ended while we listed it
+      }
+    }
+  }
+  return nanos;
+}
+
+/**
+ * CPU time of every thread of `pids`, in seconds (threadNanos: a 1 s quick run needs more than 10 ms ticks).
+ * Threads that already ended are folded into their process's stat, so both are read: the larger of the two wins.
  */
 export function cpuSeconds(pids: number[]): number {
   let total = 0;
   for (const pid of pids) {
     let threads = 0;
+    for (const nanos of threadNanos([pid]).values()) threads += nanos / 1e9;
     try {
-      for (const tid of readdirSync(`/proc/${pid}/task`)) {
-        threads += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]) / 1e9;
-      }
       const stat = statFields(pid);
       const ticks = Number(stat[11]) + Number(stat[12]); // utime, stime: USER_HZ is 100 on Linux
       total += Math.max(threads, ticks / 100);
@@ -47,17 +72,27 @@ export function cpuSeconds(pids: number[]): number {
   return total;
 }
 
-/** Peak resident set size of `pids` together (VmHWM summed), in bytes. */
-export function peakRssBytes(pids: number[]): number {
+/** A /proc/<pid>/status memory field of `pids` together, summed, in bytes. */
+function statusBytes(pids: number[], field: 'VmHWM' | 'VmRSS'): number {
   let total = 0;
   for (const pid of pids) {
     try {
-      total += Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024;
+      total += Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024;
     } catch {
       // the process ended
     }
   }
   return total;
+}
+
+/** Peak resident set size of `pids` together (VmHWM summed), in bytes. */
+export function peakRssBytes(pids: number[]): number {
+  return statusBytes(pids, 'VmHWM');
+}
+
+/** Resident set size of `pids` together now (VmRSS summed), in bytes. */
+export function rssBytes(pids: number[]): number {
+  return statusBytes(pids, 'VmRSS');
 }
 
 /**

@@ -3,9 +3,11 @@ import type { LoadSpec } from './load/load-spec.js';
 import type { Mode } from './modes.js';
 import type { Options } from './options.js';
 import type { Origin } from './origin/origin.js';
-import { cpuSeconds, peakRssBytes, pin, resetPeakRss } from './process-stats.js';
+import { cpuSeconds, peakRssBytes, pin, resetPeakRss, threadNanos } from './process-stats.js';
 import type { Sample } from './sample.js';
 import type { RunningTarget, Target } from './targets/target.js';
+import type { ThreadRoles } from './threads/thread-roles.js';
+import { splitThreads } from './threads/thread-split.js';
 import type { Tools } from './tools.js';
 
 export interface Plan {
@@ -30,27 +32,52 @@ export function loadSpec(url: string, mode: Mode, options: Options): LoadSpec {
   };
 }
 
-/** Starts a target, pinned to CPU 0 when the plan pins, and warms it (and its upstream pool) up unmeasured. */
+/** Starts a target against `origin`, pinned to CPU 0 when the plan pins. */
+export async function startPinned(target: Target, origin: Origin, pinned: boolean, env?: Record<string, string>): Promise<RunningTarget> {
+  const running = await target.start(origin, env);
+  if (pinned) for (const pid of running.pids()) pin(pid, '0');
+  return running;
+}
+
+/** Starts a target pinned, and warms it (and its upstream pool) up unmeasured. */
 export async function startWarm(target: Target, plan: Plan, env?: Record<string, string>): Promise<RunningTarget> {
-  const running = await target.start(plan.origin, env);
-  if (plan.pinned) for (const pid of running.pids()) pin(pid, '0');
+  const running = await startPinned(target, plan.origin, plan.pinned, env);
   const warmup: LoadSpec = { url: `${running.url}/`, seconds: plan.options.warmupSeconds, requests: 0, http10: false, keepAlive: true, uploadBytes: 0 };
   await runClient(pickClient(['wrk', 'autocannon'], plan.tools), plan.tools, warmup);
   return running;
 }
 
-async function measure(running: RunningTarget, target: Target, mode: Mode, rep: number, plan: Plan): Promise<Sample> {
+/** The targets in the order repetition `rep` runs them: rotated, so none always runs first on a quiet or warm machine. */
+export function rotated<T>(targets: T[], rep: number): T[] {
+  return targets.map((_, i) => targets[(i + rep) % targets.length]!);
+}
+
+/**
+ * One measured run. `roles` are the target's thread roles as last read (after it started or after the run before);
+ * they are read again after this run, in case a thread was replaced, and returned for the next.
+ */
+async function measure(
+  running: RunningTarget,
+  target: Target,
+  mode: Mode,
+  rep: number,
+  plan: Plan,
+  roles: ThreadRoles | null,
+): Promise<{ sample: Sample; roles: ThreadRoles | null }> {
   const spec = loadSpec(running.url, mode, plan.options);
   const client = pickClient(mode.clients, plan.tools);
   const pids = running.pids();
   resetPeakRss(pids);
   const acceptedBefore = await plan.origin.accepted();
+  const threadsBefore = threadNanos(pids);
   const cpuBefore = cpuSeconds(pids);
   const load = await runClient(client, plan.tools, spec);
   const cpu = cpuSeconds(pids) - cpuBefore;
+  const threadsAfter = threadNanos(pids);
   const opened = (await plan.origin.accepted()) - acceptedBefore;
+  const rolesAfter = await running.roles();
   const ok = Math.max(1, load.ok);
-  return {
+  const sample: Sample = {
     rep,
     target: target.id,
     mode: mode.id,
@@ -66,17 +93,19 @@ async function measure(running: RunningTarget, target: Target, mode: Mode, rep: 
     upstreamConnsOpened: opened,
     upstreamConnsPer1k: (opened * 1000) / ok,
     peakRssBytes: pids.length ? peakRssBytes(pids) : null,
+    threads: roles && rolesAfter ? splitThreads({ roles, nanos: threadsBefore }, { roles: rolesAfter, nanos: threadsAfter }, load.ok) : null,
   };
+  return { sample, roles: rolesAfter };
 }
 
-function minutes(ms: number): string {
+export function minutes(ms: number): string {
   const seconds = Math.round(ms / 1000);
   return `${Math.floor(seconds / 60)}m${String(seconds % 60).padStart(2, '0')}s`;
 }
 
 /**
- * Every repetition runs every target (starting target rotated per repetition, so none always runs first on a
- * quiet or warm machine), and each started target runs every mode. One progress line per run on stderr.
+ * Every repetition runs every target (rotated), and each started target runs every mode. One progress line per
+ * run on stderr.
  */
 export async function runBenchmark(plan: Plan): Promise<{ samples: Sample[]; problems: string[] }> {
   const { targets, modes, options } = plan;
@@ -87,8 +116,7 @@ export async function runBenchmark(plan: Plan): Promise<{ samples: Sample[]; pro
   const started = Date.now();
   let done = 0;
   for (let rep = 0; rep < options.reps; rep++) {
-    const order = targets.map((_, i) => targets[(i + rep) % targets.length]!);
-    for (const target of order) {
+    for (const target of rotated(targets, rep)) {
       let running: RunningTarget;
       try {
         running = await startWarm(target, plan);
@@ -97,11 +125,18 @@ export async function runBenchmark(plan: Plan): Promise<{ samples: Sample[]; pro
         done += runs(target).length;
         continue;
       }
+      // Without roles the next run has no thread split; the roles read after it serve the one after.
+      let roles = await running.roles().catch((error: Error) => {
+        problems.push(`rep ${rep + 1} ${target.name}: no thread roles: ${error.message}`);
+        return null;
+      });
       for (const mode of runs(target)) {
         done++;
         const where = `[${done}/${total}] rep ${rep + 1}/${options.reps} · ${mode.id} · ${target.name}`;
         try {
-          const sample = await measure(running, target, mode, rep, plan);
+          const measured = await measure(running, target, mode, rep, plan, roles);
+          const { sample } = measured;
+          roles = measured.roles;
           samples.push(sample);
           const elapsed = Date.now() - started;
           console.error(

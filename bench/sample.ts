@@ -1,3 +1,5 @@
+import type { ThreadSplit } from './threads/thread-split.js';
+
 /** One measured run: one target, one client mode, one repetition. */
 export interface Sample {
   rep: number;
@@ -19,4 +21,6 @@ export interface Sample {
   upstreamConnsPer1k: number;
   /** Peak RSS of the proxy's processes during the run (since its start when the kernel refuses a reset); null for direct. */
   peakRssBytes: number | null;
+  /** The proxy's CPU by thread group (main, each worker, other); null for direct. */
+  threads: ThreadSplit | null;
 }

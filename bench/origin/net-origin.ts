@@ -1,4 +1,5 @@
-import { createServer, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
+import { startNetServer } from './net-server.js';
 import type { Origin } from './origin.js';
 import { MAX_UPLOAD_BYTES, RESPONSES, UPLOAD_PATH } from './payloads.js';
 
@@ -41,24 +42,6 @@ function serve(socket: Socket): void {
 }
 
 /** The origin when nginx is missing: a minimal node:net HTTP/1.1 server in the bench process. */
-export async function startNetOrigin(): Promise<Origin> {
-  let accepted = 0;
-  const sockets = new Set<Socket>();
-  const server = createServer((socket) => {
-    accepted++;
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-    serve(socket);
-  });
-  await new Promise<void>((resolve) => server.listen({ port: 0, host: '127.0.0.1', backlog: 4096 }, resolve));
-  return {
-    kind: 'node:net',
-    url: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
-    accepted: async () => accepted,
-    stop: () =>
-      new Promise((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
-  };
+export function startNetOrigin(): Promise<Origin> {
+  return startNetServer('node:net', serve);
 }

@@ -6,14 +6,14 @@
 export const STAGE_RULES: ReadonlyArray<{ stage: string; url: RegExp }> = [
   {
     stage: 'acceptor parse',
-    url: /node:_http_(server|common|incoming)|\/src\/main\/(node-acceptor|uws-acceptor|request-headers|request-target)\.js|\/src\/atom\/hop-by-hop\.js|uWebSockets/,
+    url: /node:_http_(server|common|incoming)|\/src\/workers\/client\/(node-acceptor|uws-acceptor|request-headers|request-target)\.js|\/src\/atom\/hop-by-hop\.js|uWebSockets/,
   },
   {
     stage: 'hand-off',
-    url: /\/src\/atom\/(link|messages)\.js|\/src\/main\/(forwarder|atom-queue|balancer)\.js|\/src\/pool\/|\/src\/workers\/(executor-slots|in-thread-slots|worker-entry|worker-supervisor)\.js|node:internal\/(worker|per_context\/messageport)|node:worker_threads|piscina/,
+    url: /\/src\/atom\/(link|messages)\.js|\/src\/workers\/router\/(forwarder|atom-queue|balancer)\.js|\/src\/pool\/|\/src\/workers\/thread\/|\/src\/main\/thread-supervisor\.js|node:internal\/(worker|per_context\/messageport)|node:worker_threads|piscina/,
   },
-  { stage: 'upstream client', url: /undici|\/src\/workers\// },
-  { stage: 'response write', url: /node:_http_outgoing|\/src\/main\/(exchange|uws-responder)\.js/ },
+  { stage: 'upstream client', url: /undici|\/src\/workers\/upstream\// },
+  { stage: 'response write', url: /node:_http_outgoing|\/src\/workers\/router\/exchange\.js|\/src\/workers\/client\/uws-responder\.js/ },
 ];
 
 /** Stages of samples whose whole stack matched no rule, by the V8 pseudo-frame at the leaf. */

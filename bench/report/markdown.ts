@@ -1,6 +1,8 @@
 import type { Figured, Row } from '../summary.js';
 import type { StageProfile } from '../profile/run-profile.js';
 import type { BenchReport } from './bench-report.js';
+import { MEMORY_TABLE_LEGEND, memoryTable } from './memory-table.js';
+import { THREAD_TABLE_LEGEND, threadTable } from './thread-table.js';
 
 const number = (value: number, digits: number) => value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
@@ -44,7 +46,7 @@ function profileTable(profile: StageProfile): string[] {
   return lines;
 }
 
-/** The report as markdown: setup, one table per client mode, then the per-stage profile. */
+/** The report as markdown: setup, per client mode its table and CPU by thread, the memory scenario, the per-stage profile. */
 export function renderMarkdown(report: BenchReport): string {
   const names = new Map(report.targets.map(({ id, name }) => [id, name]));
   const { machine } = report;
@@ -53,7 +55,7 @@ export function renderMarkdown(report: BenchReport): string {
     '',
     `- Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, kernel ${machine.kernel}, Node ${machine.node}.`,
     `- Tools: ${Object.values(machine.tools).join('; ') || 'none installed'}.`,
-    `- ${report.pinning}. Origin: ${report.origin}.`,
+    `- ${report.pinning}.${report.origin === null ? '' : ` Origin: ${report.origin}.`}`,
     `- ${report.reps} repetition(s), ${Math.round(report.durationSeconds)} s in all. Figures are medians; "(0.33x)" is the median of the ` +
       'per-repetition ratios to nginx in the same mode and repetition. req/s and µs/req count 2xx responses only; ' +
       'errors and non-2xx are summed over repetitions.',
@@ -64,6 +66,16 @@ export function renderMarkdown(report: BenchReport): string {
     const rows = report.rows.filter((row) => row.mode === mode.id);
     if (!rows.length) continue;
     lines.push('', `### ${mode.id}: ${mode.title}`, '', `\`${rows[0]!.client}\``, '', ...modeTable(rows, names));
+    const threadRows = report.threadRows.filter((row) => row.mode === mode.id);
+    if (threadRows.length) lines.push('', `CPU by thread, ${mode.id}:`, '', ...threadTable(threadRows, names));
+  }
+  if (report.threadRows.length) lines.push('', '### How to read the CPU-by-thread tables', '', ...THREAD_TABLE_LEGEND);
+  if (report.memory) {
+    lines.push('', '### memory: RSS with large, slowly read bodies', '', ...MEMORY_TABLE_LEGEND);
+    for (const memoryCase of report.memory.cases) {
+      const rows = report.memory.rows.filter((row) => row.case === memoryCase.id);
+      if (rows.length) lines.push('', `#### ${memoryCase.id}: ${memoryCase.title}`, '', ...memoryTable(rows, names));
+    }
   }
   if (report.profiles.length) {
     lines.push('', '### Per-stage CPU profile (keep-alive, --cpu-prof, every thread)', '');

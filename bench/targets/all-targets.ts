@@ -1,22 +1,25 @@
 import type { Tools } from '../tools.js';
 import { atomproxyTarget } from './atomproxy.js';
+import { baselineTarget } from './baseline.js';
 import { directTarget } from './direct.js';
 import { haproxyTarget } from './haproxy.js';
 import { nginxTarget } from './nginx-proxy.js';
 import type { Target } from './target.js';
 
-export const ALL_TARGET_IDS = ['node/0', 'node/1', 'node/2', 'uws/0', 'uws/1', 'uws/2', 'direct', 'nginx', 'haproxy'];
+/** `baseline` runs only with --baseline <dir>. */
+export const ALL_TARGET_IDS = ['node/1', 'node/2', 'uws/1', 'uws/2', 'direct', 'nginx', 'haproxy', 'baseline'];
 
 /** The targets this machine can run, and a note for each one it cannot. */
-export function availableTargets(tools: Tools): { targets: Target[]; skipped: string[] } {
+export function availableTargets(tools: Tools, baselineDir: string | null): { targets: Target[]; skipped: string[] } {
   const targets: Target[] = [];
   const skipped: string[] = [];
   for (const engine of ['node', 'uws'] as const) {
-    for (const workers of [0, 1, 2]) {
+    for (const workers of [1, 2]) {
       if (engine === 'uws' && !tools.uws) skipped.push(`${engine}/${workers}: no uWebSockets.js build loads natively here`);
       else targets.push(atomproxyTarget(engine, workers));
     }
   }
+  if (baselineDir !== null) targets.push(baselineTarget(baselineDir));
   targets.push(directTarget);
   if (tools.nginx) targets.push(nginxTarget(tools.nginx));
   else skipped.push('nginx: not installed (apt-get install nginx-light), so no ratios to nginx');

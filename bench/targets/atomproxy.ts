@@ -1,6 +1,5 @@
 import { startProxy } from '../../test/helpers/proxy-process.js';
-import { registerStop } from '../cleanup.js';
-import { processTree } from '../process-stats.js';
+import { runningProxy } from './running-proxy.js';
 import type { Target } from './target.js';
 
 /** atomproxy with one engine and worker count, every other ATOM_* variable at its default. */
@@ -10,16 +9,7 @@ export function atomproxyTarget(engine: 'node' | 'uws', workers: number): Target
     name: `atomproxy ${engine}, ATOM_WORKERS=${workers}`,
     answersHttp10: engine === 'node',
     async start(origin, env = {}) {
-      const proxy = await startProxy({ ...env, ATOM_UPSTREAMS: origin.url, ATOM_ACCEPTOR: engine, ATOM_WORKERS: String(workers) });
-      const unregister = registerStop(() => proxy.stop());
-      return {
-        url: proxy.url,
-        pids: () => processTree(proxy.pid),
-        stop: () => {
-          unregister();
-          return proxy.stop(); // also checks the shutdown was clean; the runner reports it if not
-        },
-      };
+      return runningProxy(await startProxy({ ...env, ATOM_UPSTREAMS: origin.url, ATOM_ACCEPTOR: engine, ATOM_WORKERS: String(workers) }));
     },
   };
 }

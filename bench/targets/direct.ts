@@ -5,5 +5,5 @@ export const directTarget: Target = {
   id: 'direct',
   name: 'direct (no proxy)',
   answersHttp10: true,
-  start: async (origin) => ({ url: origin.url, pids: () => [], stop: async () => {} }),
+  start: async (origin) => ({ url: origin.url, pids: () => [], roles: async () => null, stop: async () => {} }),
 };

@@ -1,5 +1,4 @@
 import { nginxConfig } from '../nginx-config.js';
-import { MAX_UPLOAD_BYTES } from '../origin/payloads.js';
 import { serverTarget } from './server-target.js';
 import type { Target } from './target.js';
 
@@ -13,7 +12,7 @@ export function nginxTarget(nginx: string): Target {
   }
   server {
     listen 127.0.0.1:${port} backlog=4096;
-    client_max_body_size ${MAX_UPLOAD_BYTES};
+    client_max_body_size 0; # no limit: the memory scenario uploads 64 MiB
     location / {
       proxy_pass http://origin;
       proxy_http_version 1.1;

@@ -1,4 +1,5 @@
 import { processTree } from '../process-stats.js';
+import { processRoles } from '../threads/thread-roles.js';
 import { startConfiguredServer } from '../server-process.js';
 import type { Target } from './target.js';
 
@@ -16,7 +17,7 @@ export function serverTarget(
     async start(origin) {
       const host = new URL(origin.url).host;
       const server = await startConfiguredServer(id, command, (dir, port) => config(host, dir, port), args);
-      return { url: server.url, pids: () => processTree(server.pid), stop: () => server.stop() };
+      return { url: server.url, pids: () => processTree(server.pid), roles: async () => processRoles(server.pid), stop: () => server.stop() };
     },
   };
 }

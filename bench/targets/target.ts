@@ -1,4 +1,5 @@
 import type { Origin } from '../origin/origin.js';
+import type { ThreadRoles } from '../threads/thread-roles.js';
 
 /** Something the load goes through: an atomproxy setting, nginx, HAProxy, or nothing (direct to the origin). */
 export interface Target {
@@ -16,5 +17,7 @@ export interface RunningTarget {
   url: string;
   /** The processes whose CPU and memory are the proxy's; none for direct. */
   pids(): number[];
+  /** Which threads supervise and which work, read now (atomproxy: from its admin view); null for direct. */
+  roles(): Promise<ThreadRoles | null>;
   stop(): Promise<void>;
 }

@@ -45,21 +45,41 @@ function assertRows(report: BenchReport, expected: Array<[mode: string, target: 
   }
 }
 
+/** node/1's CPU by thread: one row per mode, groups that add up to a positive total, and the projection. */
+function assertThreadRows(report: BenchReport, modes: string[]): void {
+  assert.deepEqual(
+    report.threadRows.map((row) => [row.mode, row.target]),
+    modes.map((mode) => [mode, 'node/1']),
+  );
+  for (const row of report.threadRows) {
+    const sum = row.mainMicrosPerRequest + row.workerMicrosPerRequest.reduce((a, b) => a + b, 0) + row.otherMicrosPerRequest;
+    assert.ok(row.totalMicrosPerRequest > 0 && Math.abs(sum - row.totalMicrosPerRequest) < 1e-6 * sum, `${row.mode}: groups do not add up`);
+    assert.ok(row.busiestShare > 0 && row.busiestShare <= 1);
+    // The admin view names node/1's one worker thread: it accepts, does the work, and has no other thread to hop to.
+    assert.equal(row.workerMicrosPerRequest.length, 1);
+    assert.equal(row.acceptingWorkers, 1);
+    assert.ok(row.workerMicrosPerRequest[0]! > row.mainMicrosPerRequest, `${row.mode}: the worker works, the main thread supervises`);
+    assert.equal(row.hopRate, 0);
+    assert.equal(row.projected?.length, 3);
+  }
+}
+
 describe('npm run bench (smoke: one short run per mode, no speed asserted)', { timeout: 240_000 }, () => {
   it('runs without nginx, HAProxy, wrk and ab: node:net origin, autocannon, its own HTTP/1.0 client, and a profile', async () => {
     const { report, stdout, markdown, svg } = await runBench([
       '--without', 'nginx,haproxy,wrk,ab',
-      '--targets', 'node/0,direct',
+      '--targets', 'node/1,direct',
       '--modes', 'keep-alive,http1.0',
-      '--profile', 'node/0',
+      '--profile', 'node/1',
     ]);
-    assert.equal(report.origin.startsWith('node:net'), true);
+    assert.equal(report.origin?.startsWith('node:net'), true);
     assertRows(report, [
-      ['keep-alive', 'node/0'],
+      ['keep-alive', 'node/1'],
       ['keep-alive', 'direct'],
-      ['http1.0', 'node/0'],
+      ['http1.0', 'node/1'],
       ['http1.0', 'direct'],
     ]);
+    assertThreadRows(report, ['keep-alive', 'http1.0']);
     assert.equal(report.rows[0]!.requestsPerSecond.vsNginx, null);
     assert.match(report.rows[0]!.client, /^autocannon/);
     assert.match(report.rows[2]!.client, /^bench http1.0-client/);
@@ -67,7 +87,9 @@ describe('npm run bench (smoke: one short run per mode, no speed asserted)', { t
     assert.equal(report.profiles.length, 1);
     assert.ok(report.profiles[0]!.stages.some(({ stage }) => stage === 'upstream client'));
     assert.equal(markdown, stdout.trimEnd() + '\n');
-    assert.match(markdown, /\| atomproxy node, ATOM_WORKERS=0 \| [\d,]+ \|/);
+    assert.match(markdown, /\| atomproxy node, ATOM_WORKERS=1 \| [\d,]+ \|/);
+    assert.match(markdown, /CPU by thread, keep-alive:\n\n\| target \| main µs\/req/);
+    assert.equal(report.memory, null);
     assert.match(markdown, /### Per-stage CPU profile/);
     assert.match(svg, /^<svg [^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"[\s\S]*<\/svg>\n$/);
     assert.equal(svg.match(/<rect /g)!.length, 1 + 2 * 2 + 2 * 2 - 2); // background; per row two bars, none for direct's CPU
@@ -82,5 +104,25 @@ describe('npm run bench (smoke: one short run per mode, no speed asserted)', { t
     ]);
     assert.equal(report.rows[1]!.cpuMicrosPerRequest.vsNginx, 1);
     assert.ok(report.rows[0]!.cpuMicrosPerRequest.vsNginx! > 0);
+    const nginx = report.threadRows.find((row) => row.target === 'nginx')!;
+    assert.equal(nginx.workerMicrosPerRequest.length, 1, 'nginx: one worker process');
+    assert.ok(nginx.workerMicrosPerRequest[0]! > nginx.mainMicrosPerRequest, 'the worker process works, the master does not');
+  });
+
+  it('runs the memory scenario alone: idle and peak RSS per target and case', async () => {
+    const nginx = findTool('nginx') ? ',nginx' : '';
+    const { report, markdown } = await runBench(['--scenario', 'memory', '--targets', `node/1,direct${nginx}`]);
+    assert.deepEqual(report.rows, []);
+    assert.equal(report.origin, null);
+    const targets = nginx ? ['node/1', 'nginx'] : ['node/1'];
+    assert.deepEqual(
+      report.memory!.rows.map((row) => [row.case, row.target]),
+      ['download', 'upload'].flatMap((memoryCase) => targets.map((target) => [memoryCase, target])),
+    );
+    for (const row of report.memory!.rows) {
+      assert.ok(row.idleRssBytes > 0 && row.peakRssBytes >= row.idleRssBytes * 0.9, `${row.case} ${row.target}: RSS ${row.idleRssBytes} → ${row.peakRssBytes}`);
+      assert.ok(row.peakHeldBytes > 0 && row.seconds > 0.5, `${row.case} ${row.target}: nothing was held back or it was not paced`);
+    }
+    assert.match(markdown, /#### download: 32 MiB download to a client reading 32 MiB\/s\n\n\| target \| idle RSS MiB/);
   });
 });
