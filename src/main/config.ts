@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import type { WorkerRouting } from '../pool/choose-worker.js';
+import { nodeReusePortRefusal } from './reuse-port.js';
 
 /** A configuration problem, reported as one line naming the variable, its value and what is allowed. */
 export class ConfigError extends Error {}
@@ -156,6 +157,15 @@ function checkPoolLimits({ minIdle, maxIdle, maxConnections }: Config['upstream'
   }
 }
 
+/**
+ * ATOM_WORKERS defaults to the cores, but to 1 where only one thread can listen on the shared port (node:http
+ * without listen({ reusePort })): more threads would only run the atoms that hop to them.
+ */
+function workersVariable(acceptor: AcceptorEngine): Variable<number> {
+  const oneAcceptor = acceptor === 'node' && nodeReusePortRefusal() !== null;
+  return oneAcceptor ? { ...VARIABLES.workers, fallback: '1' } : VARIABLES.workers;
+}
+
 /** An empty variable counts as unset, as container environments often pass them. */
 function read<T>(env: NodeJS.ProcessEnv, variable: Variable<T>): T {
   const raw = env[variable.name] || variable.fallback;
@@ -173,12 +183,13 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
   if (unknown) throw new ConfigError(`${unknown} is not a known variable (see docs/configuration.md)`);
 
   const v = VARIABLES;
+  const acceptor = read(env, v.acceptor);
   const config: Config = {
     host: read(env, v.host),
     port: read(env, v.port),
     upstreams: read(env, v.upstreams),
-    workers: read(env, v.workers),
-    acceptor: read(env, v.acceptor),
+    workers: read(env, workersVariable(acceptor)),
+    acceptor,
     logLevel: read(env, v.logLevel),
     admin: { host: read(env, v.adminHost), port: read(env, v.adminPort) },
     client: {

@@ -28,7 +28,7 @@ export async function startProxy(config: Config, log: Logger): Promise<RunningPr
   // give it ours, so that ATOM_MAX_HEADER_BYTES is the limit whichever build runs (uWS answers 431 itself above
   // it; for 20.30, which ignores the variable, atomproxy does). Threads copy the environment as they start.
   if (config.acceptor === 'uws') process.env.UWS_HTTP_MAX_HEADERS_SIZE = String(config.client.maxHeaderBytes);
-  const refusal = config.acceptor === 'node' && config.workers > 1 ? nodeReusePortRefusal() : null;
+  const refusal = config.acceptor === 'node' ? nodeReusePortRefusal() : null;
   const accepting = refusal ? `thread 0 only: ${refusal}` : 'every thread';
   const index = PoolIndex.create(config.upstreams.length, config.workers);
   const supervisor = new ThreadSupervisor(config, index, refusal === null, log);

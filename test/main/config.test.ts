@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
+import { availableParallelism } from 'node:os';
 import { ConfigError, loadConfig, VARIABLES } from '../../src/main/config.js';
+import { nodeReusePortRefusal } from '../../src/main/reuse-port.js';
 import { startProxyExpectingFailure } from '../helpers/proxy-process.js';
 
 describe('configuration from ATOM_* variables', () => {
@@ -11,6 +13,13 @@ describe('configuration from ATOM_* variables', () => {
     assert.equal(config.acceptor, 'node');
     assert.deepEqual(config.upstreams, []);
     assert.ok(config.workers >= 1);
+  });
+
+  it('runs a thread per core, or one where only one thread can listen on the port (node:http without reusePort)', () => {
+    const cores = Math.min(64, availableParallelism());
+    assert.equal(loadConfig({ ATOM_ACCEPTOR: 'uws' }).workers, cores);
+    assert.equal(loadConfig({}).workers, nodeReusePortRefusal() === null ? cores : 1);
+    assert.equal(loadConfig({ ATOM_WORKERS: '3' }).workers, 3, 'an explicit count is kept either way');
   });
 
   it('parses upstream lists into origins', () => {
@@ -28,6 +37,7 @@ describe('configuration from ATOM_* variables', () => {
     [{ ATOM_PORT: 'eighty' }, /^ATOM_PORT="eighty" is not allowed: expected an integer from 0 to 65535$/],
     [{ ATOM_PORT: '70000' }, /^ATOM_PORT="70000"/],
     [{ ATOM_WORKERS: '-1' }, /^ATOM_WORKERS="-1"/],
+    [{ ATOM_WORKERS: '0' }, /^ATOM_WORKERS="0" is not allowed: expected an integer from 1 to 64$/],
     [{ ATOM_ACCEPTOR: 'nginx' }, /^ATOM_ACCEPTOR="nginx" is not allowed: expected one of node, uws$/],
     [{ ATOM_UPSTREAMS: 'https://example.test' }, /^ATOM_UPSTREAMS="https:\/\/example.test" is not allowed/],
     [{ ATOM_UPSTREAMS: 'http://a:1/path' }, /^ATOM_UPSTREAMS=/],
