@@ -26,7 +26,12 @@ export type ToAcceptor =
    */
   | { k: 'fail'; id: number; s: number; cause: string; r: FailureKind }
   /** `n` request-body bytes were taken by the upstream connection: the acceptor may read that much more. */
-  | { k: 'credit'; id: number; n: number };
+  | { k: 'credit'; id: number; n: number }
+  /**
+   * The answer to every `cancel`: the atom's connection is let go of (undici may hold it a moment after the
+   * cancel), or was already. Until then the atom keeps its place under the cap.
+   */
+  | { k: 'released'; id: number };
 
 /** Bytes one side may send for one atom before the other side credits them back. */
 export const FLOW_WINDOW_BYTES = 512 * 1024;

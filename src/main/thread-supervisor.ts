@@ -10,6 +10,8 @@ import type { Config } from './config.js';
 
 /** How long a stopping thread may take to close its connections before piscina terminates it. */
 const STOP_GRACE_MS = 5000;
+/** Pause before replacing a replacement that died before it was ready, so a thread that cannot start does not spin. */
+const REPLACE_RETRY_MS = 1000;
 
 /** A port nothing listens on now, as the kernel gives one for port 0. */
 async function unusedPort(host: string): Promise<number> {
@@ -41,6 +43,8 @@ export class ThreadSupervisor {
   private readonly piscina: Piscina;
   private readonly slots: SlotState[] = [];
   private stopping = false;
+  /** Drain began: a replacement drains at once instead of listening. */
+  private draining = false;
   /** The port every accepting thread listens on, once the first one bound it. */
   private port = 0;
 
@@ -78,7 +82,7 @@ export class ThreadSupervisor {
         peers[executor]![router] = { ...peers[executor]![router]!, runs: port2 };
       }
     }
-    for (let slot = 0; slot < count; slot++) this.attach(slot, peers[slot]!);
+    for (let slot = 0; slot < count; slot++) this.attach(slot, peers[slot]!, false);
     const engines = await Promise.all(this.slots.map((slot) => slot.ready));
     // uSockets sets SO_REUSEPORT only on a listener bound to a given port, never on one bound to port 0, so no
     // other thread could join it: pick the port first.
@@ -96,6 +100,7 @@ export class ThreadSupervisor {
    * no connection is busy, false if `graceMs` ran out first.
    */
   async drain(graceMs: number): Promise<boolean> {
+    this.draining = true;
     for (let slot = 0; slot < this.slots.length; slot++) this.post(slot, { k: 'drain' });
     const deadline = performance.now() + graceMs;
     const draining = () => this.slots.some((slot) => !slot.drained) || this.index.busyTotal() > 0;
@@ -118,7 +123,8 @@ export class ThreadSupervisor {
     await this.piscina.destroy();
   }
 
-  private attach(slot: number, peers: Record<number, PeerPorts>): void {
+  /** `replacement`: the slot's thread died once already; one that dies before it is ready is replaced again. */
+  private attach(slot: number, peers: Record<number, PeerPorts>, replacement: boolean): void {
     const { port1: control, port2: threadControl } = new MessageChannel();
     let becameReady: (engine: EngineView) => void = () => {};
     let wasReady = false;
@@ -144,8 +150,11 @@ export class ThreadSupervisor {
       () => control.close(),
       (error: Error) => {
         control.close();
-        // A thread that dies before it is ready fails the start (below) instead: replacing it would fail again.
-        if (!this.stopping && wasReady) this.replace(slot, error);
+        state.onListen?.({ k: 'listenFailed', message: `worker ${slot} died: ${error.message}` });
+        if (this.stopping) return;
+        if (wasReady) this.replace(slot, error);
+        // At start, a thread that dies before it is ready fails the start (below): it would fail again.
+        else if (replacement) setTimeout(() => this.replace(slot, error), REPLACE_RETRY_MS);
       },
     );
     // A thread that dies before it is ready fails the start with its error (a uWS build that does not load).
@@ -170,6 +179,7 @@ export class ThreadSupervisor {
    * other thread, and listens again. The others never stop serving meanwhile.
    */
   private replace(slot: number, error: Error): void {
+    if (this.stopping) return;
     this.log.error({ worker: slot, cause: error.message }, 'worker thread lost; piscina is replacing it');
     this.index.forgetSlot(slot);
     const peers: Record<number, PeerPorts> = {};
@@ -184,11 +194,14 @@ export class ThreadSupervisor {
         fromReplacement.port2,
       ]);
     }
-    this.attach(slot, peers);
+    this.attach(slot, peers, true);
     const accepting = slot === 0 || this.shared;
-    void this.slots[slot]!.ready.then(
-      () => (accepting ? this.listen(slot) : undefined),
-    ).catch((failure: Error) => this.log.error({ worker: slot, cause: failure.message }, 'replacement worker thread could not start'));
+    void this.slots[slot]!.ready
+      .then(async () => {
+        if (this.draining) this.post(slot, { k: 'drain' });
+        else if (accepting) await this.listen(slot);
+      })
+      .catch((failure: Error) => this.log.error({ worker: slot, cause: failure.message }, 'replacement worker thread could not start'));
   }
 
   private post(slot: number, message: ControlMessage, transfers: MessagePort[] = []): void {

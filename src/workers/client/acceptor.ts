@@ -9,6 +9,11 @@ export interface Acceptor {
   listen(host: string, port: number, shared: boolean): Promise<number>;
   /** Stops accepting connections; in-flight requests continue until the forwarder drains them. */
   stopAccepting(): Promise<void>;
+  /**
+   * From now on a request that arrives is closed unanswered and never forwarded: the thread has said it is
+   * drained, and whatever starts now would be cut when it stops.
+   */
+  refuseRequests(): void;
   /** Responses still being written to clients (they may outlive their atom when a client reads slowly). */
   readonly responding: number;
   /** Closes every remaining client connection. */

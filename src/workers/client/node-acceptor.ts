@@ -76,6 +76,7 @@ export class NodeAcceptor implements Acceptor {
   /** Requests whose response has not closed yet: ended responses may still be flushing to slow clients. */
   responding = 0;
   private draining = false;
+  private refusing = false;
 
   constructor(
     private readonly config: Config,
@@ -130,6 +131,10 @@ export class NodeAcceptor implements Acceptor {
   }
 
 
+  refuseRequests(): void {
+    this.refusing = true;
+  }
+
   async close(): Promise<void> {
     this.server.closeAllConnections();
   }
@@ -137,6 +142,10 @@ export class NodeAcceptor implements Acceptor {
   private readonly onRequest = (request: IncomingMessage, response: ServerResponse): void => {
     const socket = request.socket;
     const connection = clientConnections.get(socket)!; // the 'connection' listener runs before any request
+    if (this.refusing) {
+      socket.destroy();
+      return;
+    }
     // Parsed behind a response that closes the connection (pipelined, or in the same read): never forwarded.
     if (connection.closing) return;
     // node:http already decided from the client's Connection header and version; our client limits add to it.

@@ -23,7 +23,7 @@ import { UwsResponder } from './uws-responder.js';
 export class UwsAcceptor implements Acceptor {
   private readonly app: TemplatedApp;
   private listenSocket: us_listen_socket | null = null;
-  private draining = false;
+  private refusing = false;
   /** Responses neither completed nor aborted (after completion uWS may still hold unsent bytes; see docs). */
   responding = 0;
   private readonly settled = (): void => {
@@ -59,9 +59,13 @@ export class UwsAcceptor implements Acceptor {
    * forwarded (as when a client meets a keep-alive close), so no atom starts after the drain.
    */
   async stopAccepting(): Promise<void> {
-    this.draining = true;
+    this.refuseRequests();
     if (this.listenSocket) this.uws.us_listen_socket_close(this.listenSocket);
     this.listenSocket = null;
+  }
+
+  refuseRequests(): void {
+    this.refusing = true;
   }
 
   /** Closes every client socket; uWS must not be left with open handles when the loop ends (FEASIBILITY A8). */
@@ -70,7 +74,7 @@ export class UwsAcceptor implements Acceptor {
   }
 
   private readonly onRequest = (response: HttpResponse, request: HttpRequest): void => {
-    if (this.draining) {
+    if (this.refusing) {
       response.close();
       return;
     }

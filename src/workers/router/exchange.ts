@@ -7,8 +7,11 @@ import type { FailureReason } from './replay-policy.js';
 /** What an exchange needs from the forwarder that owns it. */
 export interface ExchangeHost {
   linkTo(slot: number): Link<ToExecutor>;
-  /** The exchange is over, successfully or not; `slot` is -1 if it never left the queue. */
-  finished(exchange: Exchange): void;
+  /**
+   * The exchange is over, successfully or not; `slot` is -1 if it never left the queue. `cancelled`: a cancel
+   * went to its executor, which answers `released` once the atom's connection is free.
+   */
+  finished(exchange: Exchange, cancelled: boolean): void;
   /** Logs a failure answered to (or cut from) the client. */
   logFailure(exchange: Exchange, status: number, cause: string): void;
   /** The attempt failed before any answer: true if the host sent the atom again (see replay-policy.ts). */
@@ -213,13 +216,12 @@ export class Exchange implements AtomHandle {
 
   /**
    * Marks the exchange over before anything else runs, so no re-entrant path can finish it twice. A cancel
-   * goes out before the forwarder hears of the end: it may start a queued atom on the same worker, and the
-   * worker must free this atom's connection before that atom looks for one. A cancel is harmless when the
-   * executor already finished the atom (it ignores unknown ids).
+   * is harmless when the executor already finished the atom: it answers `released` either way.
    */
   private finish(cancel: boolean): void {
     this.done = true;
-    if (cancel && this.slot >= 0) this.host.linkTo(this.slot).send({ k: 'cancel', id: this.id });
-    this.host.finished(this);
+    const cancelled = cancel && this.slot >= 0;
+    if (cancelled) this.host.linkTo(this.slot).send({ k: 'cancel', id: this.id });
+    this.host.finished(this, cancelled);
   }
 }

@@ -47,6 +47,8 @@ const RETRY_AFTER = ['retry-after', '1'];
  */
 export class Forwarder implements ExchangeHost {
   private readonly exchanges = new Map<number, Exchange>();
+  /** Cancelled atoms whose executor has not yet said `released`, by id. */
+  private readonly releasing = new Map<number, Exchange>();
   private readonly queues: Array<AtomQueue<Exchange>>;
   /** Per upstream: a wake-up is already awaited for this thread's queue. */
   private readonly awaitingWake: boolean[];
@@ -106,15 +108,16 @@ export class Forwarder implements ExchangeHost {
    */
   private route(exchange: Exchange): void {
     const { upstream } = exchange;
-    const seen = this.index.wakeSeen(upstream);
-    const slot = this.queues[upstream]!.length > 0 ? MUST_WAIT : this.claimSlot(upstream);
+    const queue = this.queues[upstream]!;
+    const slot = queue.length > 0 ? MUST_WAIT : this.claimSlot(upstream);
     if (slot !== MUST_WAIT) return this.run(exchange, slot);
     if (!this.index.reserveRouted(upstream, this.here, Upstream.QUEUED, this.policy.queueMax)) {
       exchange.fail(503, 'upstream connections busy and ATOM_QUEUE_MAX atoms already waiting', false, RETRY_AFTER);
       return;
     }
-    this.queues[upstream]!.push(exchange);
-    this.awaitWake(upstream, seen);
+    queue.push(exchange);
+    // Counted in QUEUED now, so every place freed from here on bumps the wake word: look once more, then wait.
+    this.runWaiting(upstream);
   }
 
   /**
@@ -151,7 +154,7 @@ export class Forwarder implements ExchangeHost {
     return this.executors.linkTo(slot);
   }
 
-  finished(exchange: Exchange): void {
+  finished(exchange: Exchange, cancelled: boolean): void {
     this.exchanges.delete(exchange.id);
     this.index.addRouted(exchange.upstream, this.here, Upstream.IN_FLIGHT, -1);
     if (this.debug) {
@@ -166,7 +169,10 @@ export class Forwarder implements ExchangeHost {
       if (this.queues[exchange.upstream]!.remove(exchange)) this.index.addRouted(exchange.upstream, this.here, Upstream.QUEUED, -1);
       return;
     }
-    this.unassign(exchange.upstream, exchange.slot);
+    // A cancelled atom's connection may stay busy a moment after the cancel: it keeps its place under the cap
+    // until its executor says `released`, or forever if that thread is gone.
+    if (cancelled && this.executors.reachable(exchange.slot)) this.releasing.set(exchange.id, exchange);
+    else this.unassign(exchange.upstream, exchange.slot);
   }
 
   /** An atom left `slot`: its place there is free for atoms waiting in this thread or any other. */
@@ -218,11 +224,22 @@ export class Forwarder implements ExchangeHost {
 
   /** A message from an executor; one for an atom already ended here (a cancel crossed it) is dropped. */
   readonly deliver = (message: ToAcceptor): void => {
-    this.exchanges.get(message.id)?.receive(message);
+    if (message.k !== 'released') return this.exchanges.get(message.id)?.receive(message);
+    const cancelled = this.releasing.get(message.id);
+    if (!cancelled) return;
+    this.releasing.delete(message.id);
+    this.unassign(cancelled.upstream, cancelled.slot);
   };
 
-  /** Another thread died: the atoms this thread had sent there are replayed where the rule allows, else 502. */
+  /**
+   * Another thread died (and is unreachable already): the atoms this thread had sent there are replayed where
+   * the rule allows, else 502; cancelled ones no longer wait for their `released`.
+   */
   lost(slot: number, why: string): void {
+    for (const cancelled of [...this.releasing.values()].filter((exchange) => exchange.slot === slot)) {
+      this.releasing.delete(cancelled.id);
+      this.unassign(cancelled.upstream, slot);
+    }
     // Collect first: failing one lets queued atoms start, and those must not be mistaken for victims.
     const victims = [...this.exchanges.values()].filter((exchange) => exchange.slot === slot);
     const cause = `worker thread lost: ${why}`;

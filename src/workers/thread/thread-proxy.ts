@@ -88,8 +88,9 @@ export class ThreadProxy {
         this.links.connect(message.slot, message.ports);
         break;
       case 'lost':
-        this.forwarder.lost(message.slot, message.why);
+        // Unreachable first, so no atom replayed or started by `lost` is sent to the dead thread.
         this.links.disconnect(message.slot);
+        this.forwarder.lost(message.slot, message.why);
         break;
       case 'drain':
         this.index.setThread(slot, Thread.ACCEPTING, 0);
@@ -109,6 +110,8 @@ export class ThreadProxy {
       setTimeout(() => this.reportDrained(), DRAIN_POLL_MS);
       return;
     }
+    // A request still on its way in (its head half read when the drain began) must not start an atom now.
+    this.acceptor.refuseRequests();
     this.report({ k: 'drained' });
   }
 

@@ -29,7 +29,11 @@ export class Executor {
       return;
     }
     const call = this.calls.get(message.id);
-    if (!call) return; // already finished; late messages are expected and harmless
+    if (!call) {
+      // Already finished (its end or fail crossed the cancel): its connection is free already.
+      if (message.k === 'cancel') this.link.send({ k: 'released', id: message.id });
+      return; // other late messages are expected and harmless
+    }
     switch (message.k) {
       case 'body':
         call.body?.push(message.c);

@@ -121,6 +121,7 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
     if (this.finished) return;
     this.finished = true;
     this.pool.release(this.connection);
+    if (this.cancelled) this.link.send({ k: 'released', id: this.id });
     this.onFinished(this);
   }
 
