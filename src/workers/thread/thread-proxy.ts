@@ -44,7 +44,7 @@ export class ThreadProxy {
     const uws = config.acceptor === 'uws' ? loadNativeUws() : null;
     this.engine = uws ? { acceptor: 'uws', build: uws.build } : { acceptor: 'node', build: `node:http ${process.version}` };
     this.index = new PoolIndex(attachment.indexBuffer, config.upstreams.length, config.workers, true);
-    const settings = executorSettings(attachment.config);
+    const settings: ExecutorSettings = { ...config.upstream, upstreams: config.upstreams };
     this.pools = config.upstreams.map((origin, upstream) => new UpstreamConnections(origin, settings, this.index, upstream, slot));
     this.links = new ThreadLinks(slot, config.workers, this.pools, (message) => this.forwarder.deliver(message), attachment.peers);
     this.forwarder = new Forwarder(forwarderPolicy(config), this.index, slot, this.links, log);
@@ -141,20 +141,5 @@ function forwarderPolicy(config: ThreadAttachment['config']): ForwarderPolicy {
     routing: upstream.routing,
     retries: upstream.retries,
     replayMaxBodyBytes: upstream.replayMaxBodyBytes,
-  };
-}
-
-function executorSettings(config: ThreadAttachment['config']): ExecutorSettings {
-  const { upstream } = config;
-  return {
-    upstreams: config.upstreams,
-    connectTimeoutMs: upstream.connectTimeoutMs,
-    idleTimeoutMs: upstream.idleTimeoutMs,
-    responseTimeoutMs: upstream.responseTimeoutMs,
-    maxConnections: upstream.maxConnections,
-    maxIdle: upstream.maxIdle,
-    minIdle: upstream.minIdle,
-    maxRequestsPerConnection: upstream.maxRequestsPerConnection,
-    maxLifetimeMs: upstream.maxLifetimeMs,
   };
 }

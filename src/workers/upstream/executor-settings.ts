@@ -1,4 +1,4 @@
-/** What an executor needs to know, as plain data that can be cloned into a worker thread. */
+/** What the upstream side needs to know: the upstream origins and the upstream part of the configuration. */
 export interface ExecutorSettings {
   /** Upstream origins, indexed like the pool index. */
   upstreams: string[];
