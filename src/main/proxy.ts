@@ -2,7 +2,6 @@ import type { Logger } from 'pino';
 import { PoolIndex } from '../pool/pool-index.js';
 import { viewPool } from '../pool/pool-view.js';
 import type { EngineView } from '../workers/client/acceptor.js';
-import { canPreconnect } from '../workers/upstream/preconnect.js';
 import { startAdminServer, type AdminServer } from './admin-server.js';
 import type { Config } from './config.js';
 import { nodeReusePortRefusal } from './reuse-port.js';
@@ -21,9 +20,6 @@ export interface RunningProxy {
 
 /** Starts the proxy: the shared pool index, one whole proxy per worker thread, the admin listener. */
 export async function startProxy(config: Config, log: Logger): Promise<RunningProxy> {
-  if (config.upstream.minIdle > 0 && !canPreconnect) {
-    throw new Error('ATOM_UPSTREAM_MIN_IDLE needs undici Client [kConnect], which this undici version lacks');
-  }
   // uWS 20.57 reads its header-size limit (4 KiB by default) from the environment as it loads, in each thread:
   // give it ours, so that ATOM_MAX_HEADER_BYTES is the limit whichever build runs (uWS answers 431 itself above
   // it; for 20.30, which ignores the variable, atomproxy does). Threads copy the environment as they start.

@@ -7,6 +7,7 @@ import { UwsAcceptor } from '../client/uws-acceptor.js';
 import { loadNativeUws } from '../client/uws-loader.js';
 import { Forwarder, type ForwarderPolicy } from '../router/forwarder.js';
 import type { ExecutorSettings } from '../upstream/executor-settings.js';
+import { canPreconnect } from '../upstream/preconnect.js';
 import { UpstreamConnections } from '../upstream/upstream-connections.js';
 import type { ControlMessage, ThreadAttachment, ThreadReport } from './control.js';
 import { ThreadLinks } from './thread-links.js';
@@ -41,6 +42,10 @@ export class ThreadProxy {
     log: Logger,
   ) {
     const { slot, config } = attachment;
+    // Checked in the thread that owns connections: the main thread never loads undici.
+    if (config.upstream.minIdle > 0 && !canPreconnect) {
+      throw new Error('ATOM_UPSTREAM_MIN_IDLE needs undici Client [kConnect], which this undici version lacks');
+    }
     const uws = config.acceptor === 'uws' ? loadNativeUws() : null;
     this.engine = uws ? { acceptor: 'uws', build: uws.build } : { acceptor: 'node', build: `node:http ${process.version}` };
     this.index = new PoolIndex(attachment.indexBuffer, config.upstreams.length, config.workers, true);

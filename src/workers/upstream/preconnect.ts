@@ -1,4 +1,4 @@
-import { Client } from 'undici';
+import { Client } from './undici-client.js';
 
 /**
  * undici has no public way to open a Client's connection before its first request; its pools use the

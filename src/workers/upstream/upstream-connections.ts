@@ -1,4 +1,4 @@
-import { Client } from 'undici';
+import { Client } from './undici-client.js';
 import { connectionsTo } from '../../pool/choose-worker.js';
 import { Cell, Upstream, type PoolIndex } from '../../pool/pool-index.js';
 import type { ExecutorSettings } from './executor-settings.js';
