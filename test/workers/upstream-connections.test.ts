@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { request } from 'undici';
 import { Cell, PoolIndex, Upstream } from '../../src/pool/pool-index.js';
 import type { ExecutorSettings } from '../../src/workers/upstream/executor-settings.js';
 import { UpstreamConnections } from '../../src/workers/upstream/upstream-connections.js';
@@ -52,7 +53,8 @@ describe('one worker’s upstream connections', () => {
     assertBalanced(index);
 
     const connection = pool.acquire();
-    const response = await connection.client.request({ path: '/', method: 'GET' });
+    // undici's request() through this connection: the proxy itself only dispatches, so its Client lacks the helpers.
+    const response = await request(origin.url, { dispatcher: connection.client });
     assert.equal(await response.body.text(), 'ok');
     pool.release(connection);
     assert.equal(index.get(0, 0, Cell.CONNECTING), 0);
