@@ -71,7 +71,7 @@ export function receiveBatches<M>(port: MessagePort, deliver: (message: M) => vo
 }
 
 /**
- * The in-thread link (ATOM_WORKERS=0): same ordering and asynchrony as PortLink, so neither side can be
+ * The in-thread link (a router and the executor of its own thread): same ordering and asynchrony as PortLink, so neither side can be
  * re-entered from inside its own send, but no copy and no thread hop.
  */
 export class LocalLink<M> extends BatchingLink<M> {

@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import { Cell, PoolIndex, Upstream } from '../../src/pool/pool-index.js';
 
 describe('the pool index across threads', () => {
-  it('shows a worker thread’s counter updates to the acceptor thread', async () => {
+  it('shows one thread’s counter updates to another thread', async () => {
     const index = PoolIndex.create(2, 2);
     const url = new URL('../../src/pool/pool-index.js', import.meta.url).href;
     // A real worker thread opens the same SharedArrayBuffer and counts two opened connections for upstream 1, slot 1.

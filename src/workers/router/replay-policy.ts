@@ -1,6 +1,6 @@
 import type { FailureKind } from '../../atom/messages.js';
 
-/** Why an atom failed, as the acceptor sees it: an executor's report, or its worker thread died under it. */
+/** Why an atom failed, as its router sees it: an executor's report, or the thread running it died. */
 export type FailureReason = FailureKind | 'lost';
 
 /** RFC 9110 §9.2.2: repeating these has the same effect on the server as sending them once. */

@@ -37,7 +37,7 @@ function cellOf(socket: SocketState, inUse: boolean): number {
  * This worker's connections to one upstream, and the pool limits that apply to them. Connections no atom holds
  * form a stack so the most recently used (warmest) one serves the next atom and the coldest ones reach their
  * idle timeout and close. Every state change goes through `move`, which mirrors it into the shared pool index:
- * that is how the acceptor routes atoms to idle connections across workers.
+ * that is how every thread's router finds idle connections in any thread.
  */
 export class UpstreamConnections {
   /** Connections no atom holds, in any socket state; the newest last. */
