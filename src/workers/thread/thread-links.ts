@@ -39,13 +39,6 @@ export class ThreadLinks implements Executors {
 
   readonly reachable = (slot: number): boolean => this.routes[slot] !== null;
 
-  /** Atoms under way in this thread's executors, for any router. */
-  get running(): number {
-    let running = 0;
-    for (const executor of this.executors.values()) running += executor.running;
-    return running;
-  }
-
   /** Links a peer thread (at start, or its replacement). */
   connect(slot: number, ports: PeerPorts): void {
     receiveBatches<ToAcceptor>(ports.routes, this.deliver);

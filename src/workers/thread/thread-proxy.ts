@@ -30,7 +30,7 @@ function linuxThreadId(): number {
  * connection held there. The supervisor in the main thread drives it with ControlMessages.
  */
 export class ThreadProxy {
-  readonly engine: EngineView;
+  private readonly engine: EngineView;
   private readonly index: PoolIndex;
   private readonly pools: UpstreamConnections[];
   private readonly links: ThreadLinks;

@@ -16,11 +16,6 @@ export class Executor {
     private readonly pools: readonly UpstreamConnections[],
   ) {}
 
-  /** Atoms under way here. */
-  get running(): number {
-    return this.calls.size;
-  }
-
   readonly receive = (message: ToExecutor): void => {
     if (message.k === 'open') {
       const call = new UpstreamCall(message, this.link, this.pools[message.u]!, this.forget);
