@@ -1,10 +1,11 @@
 import { once } from 'node:events';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { PoolIndex } from '../pool/pool-index.js';
 import { viewPool, viewThreads } from '../pool/pool-view.js';
 import type { EngineView } from '../workers/client/acceptor.js';
+import { http } from '../shared/node-http.js';
 import type { ThreadSupervisor } from './thread-supervisor.js';
 
 export interface AdminServer {
@@ -29,7 +30,7 @@ export async function startAdminServer(
   threads: Pick<ThreadSupervisor, 'threads' | 'kill'>,
   log: Logger,
 ): Promise<AdminServer> {
-  const server: Server = createServer((request, response) => {
+  const server: Server = http.createServer((request, response) => {
     request.resume();
     answer(request, response);
   });

@@ -1,4 +1,5 @@
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
+import { http } from '../shared/node-http.js';
 
 export interface DemoOrigin {
   url: string;
@@ -10,7 +11,7 @@ export interface DemoOrigin {
  * that shows what reached it through the proxy.
  */
 export function startDemoOrigin(): Promise<DemoOrigin> {
-  const server: Server = createServer((request, response) => {
+  const server: Server = http.createServer((request, response) => {
     request.resume();
     const text =
       `Hello from atomproxy's built-in demo origin.\n` +

@@ -1,4 +1,5 @@
 import { once } from 'node:events';
+import { setFlagsFromString } from 'node:v8';
 import { createServer, type AddressInfo } from 'node:net';
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import type { Logger } from 'pino';
@@ -22,6 +23,15 @@ async function unusedPort(host: string): Promise<number> {
   const { port } = server.address() as AddressInfo;
   server.close();
   return port;
+}
+
+/**
+ * Gives the worker threads created from now on a `gc` function, for the minor collections that free relayed
+ * body buffers early (src/workers/thread/young-buffers.ts). V8 flags are per process and Worker refuses them in
+ * execArgv; contexts made after this call see the flag, the main thread's own context does not.
+ */
+function allowYoungBufferCollection(): void {
+  setFlagsFromString('--expose-gc');
 }
 
 /** One thread's slot as the supervisor sees it. */
@@ -57,6 +67,7 @@ export class ThreadSupervisor {
     private readonly shared: boolean,
     private readonly log: Logger,
   ) {
+    allowYoungBufferCollection();
     this.piscina = new Piscina({
       filename: new URL('../workers/thread/worker-entry.js', import.meta.url).href,
       minThreads: config.workers,

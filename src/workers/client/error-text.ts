@@ -1,8 +1,8 @@
-import { STATUS_CODES } from 'node:http';
+import { http } from '../../shared/node-http.js';
 
 /** The short text body of an error the proxy answers itself, e.g. "502 Bad Gateway\n". */
 export function errorText(status: number): string {
-  return `${status} ${STATUS_CODES[status] ?? 'Error'}\n`;
+  return `${status} ${http.STATUS_CODES[status] ?? 'Error'}\n`;
 }
 
 /**
@@ -12,7 +12,7 @@ export function errorText(status: number): string {
 export function rawErrorResponse(status: number, extraHeaderLines = ''): string {
   const body = errorText(status);
   return (
-    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\nContent-Type: text/plain; charset=utf-8\r\n${extraHeaderLines}` +
+    `HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? 'Error'}\r\nContent-Type: text/plain; charset=utf-8\r\n${extraHeaderLines}` +
     `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`
   );
 }

@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { Acceptor } from './acceptor.js';
@@ -10,6 +10,7 @@ import type { Forwarder } from '../router/forwarder.js';
 import { refuseRequestHead, type Refusal } from './request-framing.js';
 import { atomRequestOf, cleanRequestHeaders } from './request-headers.js';
 import { parseTarget } from './request-target.js';
+import { http } from '../../shared/node-http.js';
 
 const clientConnections = new WeakMap<Socket, ClientConnection>();
 
@@ -84,7 +85,7 @@ export class NodeAcceptor implements Acceptor {
     private readonly log: Logger,
   ) {
     const client = config.client;
-    this.server = createServer({
+    this.server = http.createServer({
       maxHeaderSize: client.maxHeaderBytes,
       keepAliveTimeout: client.idleTimeoutMs,
       headersTimeout: client.headerTimeoutMs,

@@ -1,4 +1,4 @@
-import { STATUS_CODES } from 'node:http';
+import { http } from '../../shared/node-http.js';
 import type { HttpResponse } from 'uWebSockets.js';
 import type { ClientResponder } from './client-side.js';
 import type { UwsRequestBody } from './uws-request-body.js';
@@ -58,7 +58,7 @@ export class UwsResponder implements ClientResponder {
     if (this.aborted) return true;
     this.bodiless = this.isHead || status === 204 || status === 304;
     this.response.cork(() => {
-      this.response.writeStatus(`${status} ${reason || STATUS_CODES[status] || ''}`);
+      this.response.writeStatus(`${status} ${reason || http.STATUS_CODES[status] || ''}`);
       for (let i = 0; i < headers.length; i += 2) {
         const lower = headers[i]!.toLowerCase();
         if (lower === 'content-length') this.totalLength = Number(headers[i + 1]);
@@ -146,7 +146,7 @@ export class UwsResponder implements ClientResponder {
     this.complete();
     this.body.unthrottle();
     this.response.cork(() => {
-      this.response.writeStatus(`${status} ${STATUS_CODES[status] ?? ''}`);
+      this.response.writeStatus(`${status} ${http.STATUS_CODES[status] ?? ''}`);
       this.response.writeHeader('content-type', 'text/plain; charset=utf-8');
       for (let i = 0; i < extraHeaders.length; i += 2) this.response.writeHeader(extraHeaders[i]!, extraHeaders[i + 1]!);
       this.response.end(text, closeConnection || this.closing);

@@ -2,6 +2,7 @@ import type { Link } from '../../atom/link.js';
 import { CREDIT_QUANTUM_BYTES, FLOW_WINDOW_BYTES, type ToAcceptor, type ToExecutor } from '../../atom/messages.js';
 import type { AtomHandle, AtomRequest, ClientResponder } from '../client/client-side.js';
 import { errorText } from '../client/error-text.js';
+import { bodyBytesHandled } from '../thread/young-buffers.js';
 import type { FailureReason } from './replay-policy.js';
 
 /** What an exchange needs from the forwarder that owns it. */
@@ -94,6 +95,7 @@ export class Exchange implements AtomHandle {
   body(chunk: Uint8Array): void {
     if (this.done) return;
     this.bodyBytes += chunk.byteLength;
+    bodyBytesHandled(chunk.byteLength);
     const limit = this.host.maxBodyBytes;
     if (limit > 0 && this.bodyBytes > limit) {
       this.fail(413, `request body over ATOM_MAX_BODY_BYTES (${limit})`, true);
@@ -175,6 +177,7 @@ export class Exchange implements AtomHandle {
 
   private relayData(chunk: Uint8Array): void {
     this.responseCredit += chunk.byteLength;
+    bodyBytesHandled(chunk.byteLength);
     if (!this.responder.write(chunk)) {
       if (!this.awaitingDrain) {
         this.awaitingDrain = true;

@@ -1,3 +1,5 @@
+import { bodyBytesHandled } from '../thread/young-buffers.js';
+
 /**
  * A request body arriving in messages from the acceptor, handed to undici as an async iterable. undici pulls
  * the next chunk only after the previous one was written to the socket, so `onTaken` reports exactly what the
@@ -12,6 +14,7 @@ export class RequestBody implements AsyncIterable<Uint8Array> {
   constructor(private readonly onTaken: (bytes: number) => void) {}
 
   push(chunk: Uint8Array): void {
+    bodyBytesHandled(chunk.byteLength);
     this.chunks.push(chunk);
     this.signal();
   }

@@ -1,6 +1,7 @@
 import type { Dispatcher } from 'undici';
 import type { Link } from '../../atom/link.js';
 import { CREDIT_QUANTUM_BYTES, FLOW_WINDOW_BYTES, type FailureKind, type ToAcceptor, type ToExecutor } from '../../atom/messages.js';
+import { bodyBytesHandled } from '../thread/young-buffers.js';
 import { RequestBody } from './request-body.js';
 import { cleanResponseHeaders } from './response-headers.js';
 import type { UpstreamConnection, UpstreamConnections } from './upstream-connections.js';
@@ -88,6 +89,7 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
   onData(chunk: Buffer): boolean {
     this.link.sendChunk({ k: 'data', id: this.id, c: chunk });
     this.unacked += chunk.byteLength;
+    bodyBytesHandled(chunk.byteLength);
     if (this.unacked < FLOW_WINDOW_BYTES) return true;
     this.paused = true;
     return false;
