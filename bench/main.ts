@@ -1,11 +1,14 @@
 /**
  * `npm run bench`: atomproxy (each engine × ATOM_WORKERS 1, 2, and with --baseline an older build in-thread),
- * direct-to-origin, nginx and HAProxy in one interleaved run: the throughput scenario (client modes, per-thread
- * CPU split, per-stage profile) and the memory scenario (RSS with large, slowly read bodies). Markdown on stdout;
- * JSON, markdown and SVG in bench/results/. Flags: see options.ts or --help.
+ * the bare relays (the CPU floor of atomproxy's stack), direct-to-origin, nginx and HAProxy in one interleaved
+ * run: the throughput scenario (client modes, per-thread CPU split, per-stage profile), the memory scenario (RSS
+ * with large, slowly read bodies) and the long-haul scenario (HTTPS on both sides to an origin 100 ms away).
+ * Markdown on stdout; JSON, markdown and SVG in bench/results/. Flags: see options.ts or --help.
  */
 import { availableParallelism } from 'node:os';
 import { stopEverything, stopEverythingOnSignals } from './cleanup.js';
+import { appendLongHaul } from './long-haul/long-haul-table.js';
+import { runLongHaul } from './long-haul/long-haul-scenario.js';
 import { describeMachine } from './machine.js';
 import { runMemoryScenario } from './memory/memory-scenario.js';
 import { MODES } from './modes.js';
@@ -33,8 +36,9 @@ async function main(): Promise<void> {
   for (const note of skipped) console.error(`# skipped: ${note}`);
   const throughput = modes.length ? await runThroughput(targets, available, modes, tools, options, pinned) : null;
   const memory = options.scenarios.includes('memory') ? await runMemoryScenario(targets, options, pinned) : null;
+  const longHaul = options.scenarios.includes('long-haul') ? await runLongHaul(tools, options, pinned) : null;
   await stopEverything();
-  const report: BenchReport = {
+  const report: BenchReport & { longHaul: typeof longHaul } = {
     date: new Date(started).toISOString(),
     durationSeconds: (Date.now() - started) / 1000,
     machine: describeMachine(tools),
@@ -43,16 +47,17 @@ async function main(): Promise<void> {
     reps: options.reps,
     modes: modes.map(({ id, title }) => ({ id, title })),
     targets: targets.map(({ id, name }) => ({ id, name })),
-    notes: [...skipped, ...(throughput?.notes ?? [])],
-    problems: [...(throughput?.problems ?? []), ...(memory?.problems ?? [])],
+    notes: [...skipped, ...(throughput?.notes ?? []), ...(memory?.notes ?? []), ...(longHaul?.notes ?? [])],
+    problems: [...(throughput?.problems ?? []), ...(memory?.problems ?? []), ...(longHaul?.problems ?? [])],
     rows: throughput?.rows ?? [],
     threadRows: throughput?.threadRows ?? [],
     profiles: throughput?.profiles ?? [],
     memory: memory && { cases: memory.cases, rows: memory.rows, samples: memory.samples },
     samples: throughput?.samples ?? [],
+    longHaul,
   };
   const { markdown, files } = writeResults(report, options.outDir);
-  console.log(markdown);
+  console.log(markdown + (longHaul ? appendLongHaul(files[1]!, longHaul) : ''));
   console.error(`# written: ${files.join(', ')} (${Math.round(report.durationSeconds)} s)`);
 }
 

@@ -4,12 +4,15 @@ import { MODES } from './modes.js';
 import { ALL_TARGET_IDS } from './targets/all-targets.js';
 import { TOOL_NAMES } from './tools.js';
 
-export const SCENARIOS = ['throughput', 'memory'] as const;
+export const SCENARIOS = ['throughput', 'memory', 'long-haul'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
 export interface Options {
   quick: boolean;
-  /** throughput: the client modes, thread split and profile; memory: idle and peak RSS with large slow bodies. */
+  /**
+   * throughput: the client modes, thread split and profile; memory: idle and peak RSS with large slow bodies;
+   * long-haul: HTTPS on both sides to an origin 100 ms away (the forum case).
+   */
   scenarios: Scenario[];
   /** An older atomproxy checkout, built, to run as target `baseline` (node engine, ATOM_WORKERS=0). */
   baseline: string | null;

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { freePort } from '../test/helpers/free-port.js';
 import { registerStop } from './cleanup.js';
 
-/** A server program (nginx, haproxy) started in the foreground from a config the bench wrote into a temp dir. */
+/** A server program started in the foreground: nginx, haproxy (from a config the bench wrote), a bare relay. */
 export interface ServerProcess {
   pid: number;
   url: string;
@@ -26,14 +26,15 @@ export async function startConfiguredServer(
 ): Promise<ServerProcess> {
   const dir = mkdtempSync(join(tmpdir(), `atomproxy-bench-${name}-`));
   chmodSync(dir, 0o755); // nginx started as root runs its workers as nobody: they read bodies and write temp files here
-  const removeDir = registerStop(() => rmSync(dir, { recursive: true, force: true }));
+  const removeDir = () => rmSync(dir, { recursive: true, force: true });
+  const unregisterRemoveDir = registerStop(removeDir);
   const port = await freePort();
   const configPath = join(dir, `${name}.conf`);
   try {
     writeFileSync(configPath, config(dir, port));
-    return await startServerProcess(command, args(dir, configPath), port, dir);
+    return await startServerProcess(command, args(dir, configPath), port, removeDir);
   } finally {
-    removeDir(); // the server's own stop removes it from now on
+    unregisterRemoveDir(); // the server's own stop removes it from now on
   }
 }
 
@@ -47,8 +48,8 @@ function portAccepts(port: number): Promise<boolean> {
   });
 }
 
-/** Starts `command args`, waits (10 s at most) until `port` accepts, and removes `dir` when stopped. */
-async function startServerProcess(command: string, args: string[], port: number, dir: string): Promise<ServerProcess> {
+/** Starts `command args`, waits (10 s at most) until `port` accepts, and runs `afterStop` once it was stopped. */
+export async function startServerProcess(command: string, args: string[], port: number, afterStop: () => void = () => {}): Promise<ServerProcess> {
   const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (data: Buffer) => (stderr += data.toString()));
@@ -61,7 +62,7 @@ async function startServerProcess(command: string, args: string[], port: number,
       await exited;
       clearTimeout(timer);
     }
-    rmSync(dir, { recursive: true, force: true });
+    afterStop();
   };
   const unregister = registerStop(stop);
   const deadline = Date.now() + 10_000;

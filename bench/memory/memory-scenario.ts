@@ -11,12 +11,18 @@ export interface Memory {
   cases: Array<{ id: string; title: string }>;
   rows: MemoryRow[];
   samples: MemorySample[];
+  notes: string[];
   problems: string[];
 }
 
-/** Idle and peak RSS of every proxy target (not direct: no process of its own) with large, slowly read bodies. */
+/**
+ * Idle and peak RSS of every proxy target with large, slowly read bodies: not direct (no process of its own), nor
+ * the CPU floors (not proxies to compare; bare/uws does not even hold a slow upload back).
+ */
 export async function runMemoryScenario(targets: Target[], options: Options, pinned: boolean): Promise<Memory> {
-  const proxies = targets.filter((target) => target.id !== 'direct');
+  const proxies = targets.filter((target) => target.id !== 'direct' && !target.floor);
+  const notes = targets.filter((target) => target.floor).map(({ id }) => `${id} in the memory scenario: a CPU floor, measured in the throughput scenario only`);
+  for (const note of notes) console.error(`# skipped: ${note}`);
   const cases = memoryCases(options.quick);
   const origin = await startBodyOrigin();
   const unregister = registerStop(() => origin.stop());
@@ -27,6 +33,7 @@ export async function runMemoryScenario(targets: Target[], options: Options, pin
       cases: cases.map(({ id, title }) => ({ id, title })),
       rows: summarizeMemory(samples, cases.map((memoryCase) => memoryCase.id), proxies.map((target) => target.id)),
       samples,
+      notes,
       problems,
     };
   } finally {

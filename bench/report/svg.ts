@@ -12,6 +12,7 @@ const WIDTH = LABEL + 2 * PANEL + 2 * GAP;
 function colour(target: string): string {
   if (target.startsWith('node/')) return '#3b6fb6';
   if (target.startsWith('uws/')) return '#2a9d8f';
+  if (target.startsWith('bare/')) return '#8e6bbf';
   return { nginx: '#4d9a3b', haproxy: '#e08a1e', direct: '#9a9a9a' }[target] ?? '#666';
 }
 

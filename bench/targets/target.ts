@@ -1,7 +1,7 @@
 import type { Origin } from '../origin/origin.js';
 import type { ThreadRoles } from '../threads/thread-roles.js';
 
-/** Something the load goes through: an atomproxy setting, nginx, HAProxy, or nothing (direct to the origin). */
+/** Something the load goes through: an atomproxy setting, nginx, HAProxy, a bare relay, or nothing (direct to the origin). */
 export interface Target {
   /** Short id for --targets, e.g. "node/1", "nginx", "direct". */
   id: string;
@@ -9,6 +9,8 @@ export interface Target {
   name: string;
   /** False for the uWS engine: uWebSockets.js does not parse HTTP/1.0 (20.30 leaves it unanswered, 20.57 answers 505). */
   answersHttp10: boolean;
+  /** A CPU floor (bench/bare/), not a proxy: it runs in the throughput scenario only. */
+  floor?: true;
   /** `env` reaches atomproxy only (the profile passes NODE_OPTIONS through it). */
   start(origin: Origin, env?: Record<string, string>): Promise<RunningTarget>;
 }

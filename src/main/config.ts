@@ -10,8 +10,10 @@ export type AcceptorEngine = 'node' | 'uws';
 export interface Config {
   host: string;
   port: number;
-  /** Upstream origins, `http://host:port`; empty means "start the built-in demo origin". */
+  /** Upstream origins, `http://host:port` or `https://host:port`; empty means "start the built-in demo origin". */
   upstreams: string[];
+  /** The TLS listener beside `port`, or null when ATOM_TLS_PORT is unset. */
+  tls: ClientTlsConfig | null;
   /** Worker threads; each accepts clients, routes their atoms and owns upstream connections. */
   workers: number;
   acceptor: AcceptorEngine;
@@ -46,7 +48,28 @@ export interface Config {
     routing: WorkerRouting;
     retries: number;
     replayMaxBodyBytes: number;
+    tls: UpstreamTlsConfig;
   };
+}
+
+/** Client-side TLS: PEM files, checked at start (src/main/tls-files.ts), read again by every thread. */
+export interface ClientTlsConfig {
+  port: number;
+  /** Certificate and key files, pairwise; the first pair answers clients whose SNI names no other. */
+  certFiles: string[];
+  keyFiles: string[];
+}
+
+/** How `https://` upstreams are reached. */
+export interface UpstreamTlsConfig {
+  /** Server name sent and verified instead of each URL's host; null: the URL's host. */
+  servername: string | null;
+  /** Trusted beside Node's default CAs. */
+  caFile: string | null;
+  verify: boolean;
+  /** A client certificate for upstreams that ask for one. */
+  certFile: string | null;
+  keyFile: string | null;
 }
 
 type Parse<T> = (raw: string) => T;
@@ -83,7 +106,7 @@ const hostName: Parse<string> = (raw) => {
 };
 
 const upstreamList: Parse<string[]> = (raw) => {
-  const expected = 'comma-separated http://host:port URLs without a path';
+  const expected = 'comma-separated http://host:port or https://host:port URLs without a path';
   if (raw.trim() === '') return [];
   return raw.split(',').map((entry) => {
     let url: URL;
@@ -92,12 +115,27 @@ const upstreamList: Parse<string[]> = (raw) => {
     } catch {
       throw new Error(expected);
     }
-    if (url.protocol !== 'http:' || (url.pathname !== '/' && url.pathname !== '') || url.search || url.username) {
+    if ((url.protocol !== 'http:' && url.protocol !== 'https:') || (url.pathname !== '/' && url.pathname !== '') || url.search || url.username) {
       throw new Error(expected);
     }
     return url.origin;
   });
 };
+
+/** Comma-separated file paths; empty: none. Whether they read as PEM is checked at start (tls-files.ts). */
+const fileList: Parse<string[]> = (raw) => {
+  if (raw.trim() === '') return [];
+  const files = raw.split(',').map((entry) => entry.trim());
+  if (files.some((file) => file === '')) throw new Error('comma-separated file paths');
+  return files;
+};
+
+const optionalFile: Parse<string | null> = (raw) => (raw.trim() === '' ? null : raw.trim());
+
+const optionalHostName: Parse<string | null> = (raw) => (raw === '' ? null : hostName(raw));
+
+/** Empty: off. */
+const optionalPort: Parse<number | null> = (raw) => (raw === '' ? null : integer(0, 65535)(raw));
 
 const MS_MAX = 24 * 3600 * 1000;
 const defaultWorkers = Math.min(64, availableParallelism());
@@ -131,6 +169,14 @@ export const VARIABLES = {
   workerRouting: { name: 'ATOM_WORKER_ROUTING', fallback: 'reuse-first', parse: oneOf(['reuse-first', 'local-first'] as const) },
   upstreamRetries: { name: 'ATOM_UPSTREAM_RETRIES', fallback: '2', parse: integer(0, 10) },
   replayMaxBodyBytes: { name: 'ATOM_REPLAY_MAX_BODY_BYTES', fallback: '65536', parse: integer(0, 16 * 1024 * 1024) },
+  tlsPort: { name: 'ATOM_TLS_PORT', fallback: '', parse: optionalPort },
+  tlsCertFiles: { name: 'ATOM_TLS_CERT_FILE', fallback: '', parse: fileList },
+  tlsKeyFiles: { name: 'ATOM_TLS_KEY_FILE', fallback: '', parse: fileList },
+  upstreamSni: { name: 'ATOM_UPSTREAM_SNI', fallback: '', parse: optionalHostName },
+  upstreamCaFile: { name: 'ATOM_UPSTREAM_CA_FILE', fallback: '', parse: optionalFile },
+  upstreamTlsVerify: { name: 'ATOM_UPSTREAM_TLS_VERIFY', fallback: '1', parse: oneOf(['0', '1'] as const) },
+  upstreamCertFile: { name: 'ATOM_UPSTREAM_CERT_FILE', fallback: '', parse: optionalFile },
+  upstreamKeyFile: { name: 'ATOM_UPSTREAM_KEY_FILE', fallback: '', parse: optionalFile },
   adminHost: { name: 'ATOM_ADMIN_HOST', fallback: '127.0.0.1', parse: hostName },
   adminPort: { name: 'ATOM_ADMIN_PORT', fallback: '9901', parse: integer(0, 65535) },
 } satisfies Record<string, Variable<unknown>>;
@@ -155,6 +201,34 @@ function checkPoolLimits({ minIdle, maxIdle, maxConnections }: Config['upstream'
   if (maxIdle > 0 && minIdle > maxIdle) {
     throw new ConfigError(`${v.upstreamMinIdle.name}=${minIdle} is not allowed: expected at most ${v.upstreamMaxIdle.name} (${maxIdle})`);
   }
+}
+
+/** ATOM_TLS_PORT needs pairs of certificate and key files, and the files need the port. */
+function clientTls(env: NodeJS.ProcessEnv): ClientTlsConfig | null {
+  const v = VARIABLES;
+  const port = read(env, v.tlsPort);
+  const certFiles = read(env, v.tlsCertFiles);
+  const keyFiles = read(env, v.tlsKeyFiles);
+  if (port === null) {
+    if (certFiles.length || keyFiles.length) throw new ConfigError(`${certFiles.length ? v.tlsCertFiles.name : v.tlsKeyFiles.name} is set but ${v.tlsPort.name} is not: set the port of the TLS listener`);
+    return null;
+  }
+  if (certFiles.length === 0) throw new ConfigError(`${v.tlsPort.name}=${port} needs ${v.tlsCertFiles.name} and ${v.tlsKeyFiles.name} (PEM files)`);
+  if (certFiles.length !== keyFiles.length) {
+    throw new ConfigError(`${v.tlsKeyFiles.name} lists ${keyFiles.length} file(s) and ${v.tlsCertFiles.name} ${certFiles.length}: expected one key per certificate, in the same order`);
+  }
+  return { port, certFiles, keyFiles };
+}
+
+/** A client certificate needs its key and the key its certificate. */
+function upstreamTls(env: NodeJS.ProcessEnv): UpstreamTlsConfig {
+  const v = VARIABLES;
+  const certFile = read(env, v.upstreamCertFile);
+  const keyFile = read(env, v.upstreamKeyFile);
+  if ((certFile === null) !== (keyFile === null)) {
+    throw new ConfigError(`${certFile === null ? v.upstreamKeyFile.name : v.upstreamCertFile.name} is set without ${certFile === null ? v.upstreamCertFile.name : v.upstreamKeyFile.name}: set both, or neither`);
+  }
+  return { servername: read(env, v.upstreamSni), caFile: read(env, v.upstreamCaFile), verify: read(env, v.upstreamTlsVerify) === '1', certFile, keyFile };
 }
 
 /**
@@ -188,6 +262,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     host: read(env, v.host),
     port: read(env, v.port),
     upstreams: read(env, v.upstreams),
+    tls: clientTls(env),
     workers: read(env, workersVariable(acceptor)),
     acceptor,
     logLevel: read(env, v.logLevel),
@@ -217,6 +292,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       routing: read(env, v.workerRouting),
       retries: read(env, v.upstreamRetries),
       replayMaxBodyBytes: read(env, v.replayMaxBodyBytes),
+      tls: upstreamTls(env),
     },
   };
   checkPoolLimits(config.upstream);

@@ -2,18 +2,21 @@ import { ConfigError, loadConfig, type Config } from './config.js';
 import { startDemoOrigin, type DemoOrigin } from './demo-origin.js';
 import { createLogger } from '../shared/logger.js';
 import { startProxy } from './proxy.js';
+import { checkTlsFiles } from './tls-files.js';
 
 /** Entry point: validate ATOM_* variables, start the demo origin if no upstream is set, start the proxy. */
 async function main(): Promise<void> {
   let config: Config;
   try {
     config = loadConfig(process.env);
+    checkTlsFiles(config);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(`atomproxy: ${error.message}\n`);
     process.exit(2);
   }
   const log = createLogger(config.logLevel);
+  if (!config.upstream.tls.verify) log.warn('ATOM_UPSTREAM_TLS_VERIFY=0: https:// upstreams are not verified; anyone on the path can impersonate them');
 
   let demo: DemoOrigin | null = null;
   if (config.upstreams.length === 0) {
@@ -23,7 +26,7 @@ async function main(): Promise<void> {
   }
 
   const proxy = await startProxy(config, log);
-  log.info({ port: proxy.port, adminPort: proxy.adminPort, engine: proxy.engine, threads: config.workers, accepting: proxy.accepting, config }, `atomproxy listening on http://${config.host}:${proxy.port}`);
+  log.info({ port: proxy.port, tlsPort: proxy.tlsPort, adminPort: proxy.adminPort, engine: proxy.engine, threads: config.workers, accepting: proxy.accepting, config }, `atomproxy listening on http://${config.host}:${proxy.port}`);
 
   let stopping = false;
   const stop = (signal: string): void => {

@@ -9,6 +9,8 @@ import { ThreadSupervisor } from './thread-supervisor.js';
 
 export interface RunningProxy {
   port: number;
+  /** The TLS listener's port; null without ATOM_TLS_PORT. */
+  tlsPort: number | null;
   engine: EngineView;
   /** Which threads accept client connections, and why not all when they do not. */
   accepting: string;
@@ -28,11 +30,11 @@ export async function startProxy(config: Config, log: Logger): Promise<RunningPr
   const accepting = refusal ? `thread 0 only: ${refusal}` : 'every thread';
   const index = PoolIndex.create(config.upstreams.length, config.workers);
   const supervisor = new ThreadSupervisor(config, index, refusal === null, log);
-  let port: number;
+  let ports: number[];
   let engine: EngineView;
   let admin: AdminServer | null = null;
   try {
-    ({ port, engine } = await supervisor.start());
+    ({ ports, engine } = await supervisor.start());
     if (config.admin.port !== 0) {
       admin = await startAdminServer(config.admin.host, config.admin.port, engine, index, config.upstreams, supervisor, log);
     }
@@ -49,7 +51,8 @@ export async function startProxy(config: Config, log: Logger): Promise<RunningPr
   }
 
   return {
-    port,
+    port: ports[0]!,
+    tlsPort: ports[1] ?? null,
     engine,
     accepting,
     adminPort: admin?.port ?? 0,

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { setFlagsFromString } from 'node:v8';
 import { createServer, type AddressInfo } from 'node:net';
@@ -57,8 +58,10 @@ export class ThreadSupervisor {
   private stopping = false;
   /** Drain began: a replacement drains at once instead of listening. */
   private draining = false;
-  /** The port every accepting thread listens on, once the first one bound it. */
-  private port = 0;
+  /** The ports every accepting thread listens on (ATOM_PORT, then ATOM_TLS_PORT), once the first one bound them. */
+  private ports: number[];
+  /** One set of TLS session-ticket keys for every thread, so sessions resume across threads. */
+  private readonly ticketKeys = randomBytes(48);
 
   constructor(
     private readonly config: Config,
@@ -67,6 +70,7 @@ export class ThreadSupervisor {
     private readonly shared: boolean,
     private readonly log: Logger,
   ) {
+    this.ports = config.tls ? [config.port, config.tls.port] : [config.port];
     allowYoungBufferCollection();
     this.piscina = new Piscina({
       filename: new URL('../workers/thread/worker-entry.js', import.meta.url).href,
@@ -86,8 +90,8 @@ export class ThreadSupervisor {
     return this.config.workers;
   }
 
-  /** Starts every thread and has the accepting ones listen; resolves with the bound port and the engine. */
-  async start(): Promise<{ port: number; engine: EngineView }> {
+  /** Starts every thread and has the accepting ones listen; resolves with the bound ports and the engine. */
+  async start(): Promise<{ ports: number[]; engine: EngineView }> {
     const count = this.config.workers;
     const peers: Array<Record<number, PeerPorts>> = Array.from({ length: count }, () => ({}));
     for (let router = 0; router < count; router++) {
@@ -101,10 +105,12 @@ export class ThreadSupervisor {
     for (let slot = 0; slot < count; slot++) this.attach(slot, peers[slot]!, false);
     const engines = await Promise.all(this.slots.map((slot) => slot.ready));
     // uSockets sets SO_REUSEPORT only on a listener bound to a given port, never on one bound to port 0, so no
-    // other thread could join it: pick the port first.
-    if (this.config.port === 0 && this.config.acceptor === 'uws' && count > 1) this.port = await unusedPort(this.config.host);
+    // other thread could join it: pick the ports first.
+    if (this.config.acceptor === 'uws' && count > 1) {
+      this.ports = await Promise.all(this.ports.map((port) => (port === 0 ? unusedPort(this.config.host) : port)));
+    }
     for (let slot = 0; slot < count; slot++) if (slot === 0 || this.shared) await this.listen(slot);
-    return { port: this.port, engine: engines[0]! };
+    return { ports: this.ports, engine: engines[0]! };
   }
 
   kill(slot: number): void {
@@ -159,7 +165,14 @@ export class ThreadSupervisor {
       else if (report.k === 'drained') state.drained = true;
       else state.onListen?.(report);
     });
-    const attachment: ThreadAttachment = { slot, config: this.config, indexBuffer: this.index.buffer, control: threadControl, peers };
+    const attachment: ThreadAttachment = {
+      slot,
+      config: this.config,
+      indexBuffer: this.index.buffer,
+      control: threadControl,
+      peers,
+      ticketKeys: this.ticketKeys,
+    };
     const transfers = [threadControl, ...Object.values(peers).flatMap((ports) => [ports.routes, ports.runs])];
     const life = this.piscina.run(attachment, { transferList: transfers });
     state.life = life.then(
@@ -182,11 +195,11 @@ export class ThreadSupervisor {
     const state = this.slots[slot]!;
     const report = await new Promise<Extract<ThreadReport, { k: 'listening' | 'listenFailed' }>>((resolve) => {
       state.onListen = resolve;
-      this.post(slot, { k: 'listen', host: this.config.host, port: this.port || this.config.port, shared: this.shared });
+      this.post(slot, { k: 'listen', host: this.config.host, ports: this.ports, shared: this.shared });
     });
     state.onListen = null;
-    if (report.k === 'listenFailed') throw new Error(`ATOM_PORT ${this.port || this.config.port} on ATOM_HOST ${this.config.host}: ${report.message}`);
-    this.port = report.port;
+    if (report.k === 'listenFailed') throw new Error(`${report.message} (ATOM_HOST ${this.config.host})`);
+    this.ports = report.ports;
   }
 
   /**

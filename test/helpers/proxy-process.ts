@@ -33,6 +33,8 @@ export interface PoolView {
 /** A real atomproxy process, started with ATOM_* variables, listening on a random loopback port. */
 export interface ProxyProcess {
   port: number;
+  /** The TLS listener's port (ATOM_TLS_PORT), or null. */
+  tlsPort: number | null;
   url: string;
   pid: number;
   /** The admin listener (on a random free port unless ATOM_ADMIN_PORT was given). */
@@ -45,6 +47,18 @@ export interface ProxyProcess {
   stop(): Promise<void>;
 }
 
+/**
+ * One stdout line as a log entry. uWS's native code prints two lines of its own per extra TLS server name and
+ * thread at start ("finding NAME", "Browsed to SNI: NAME"), outside the JSON log: kept as `{ printed }`.
+ */
+function logEntry(line: string): Record<string, unknown> {
+  try {
+    return JSON.parse(line) as Record<string, unknown>;
+  } catch {
+    return { printed: line };
+  }
+}
+
 /** Starts the proxy; rejects with its stderr if it exits before saying it listens (within 10 s). */
 export async function startProxy(env: Record<string, string>): Promise<ProxyProcess> {
   const child = spawnProxy({ ATOM_ADMIN_PORT: String(await freePort()), ...env });
@@ -52,6 +66,7 @@ export async function startProxy(env: Record<string, string>): Promise<ProxyProc
   let stderr = '';
   child.stderr!.on('data', (data: Buffer) => (stderr += data.toString()));
   let adminPort = 0;
+  let tlsPort: number | null = null;
   const port = await new Promise<number>((resolve, reject) => {
     let buffered = '';
     const timer = setTimeout(() => {
@@ -64,11 +79,12 @@ export async function startProxy(env: Record<string, string>): Promise<ProxyProc
       while ((newline = buffered.indexOf('\n')) >= 0) {
         const line = buffered.slice(0, newline);
         buffered = buffered.slice(newline + 1);
-        const entry = JSON.parse(line) as Record<string, unknown>;
-        logs.push(entry);
+        logs.push(logEntry(line));
+        const entry = logs.at(-1)!;
         if (typeof entry.port === 'number' && String(entry.msg).startsWith('atomproxy listening')) {
           clearTimeout(timer);
           adminPort = entry.adminPort as number;
+          tlsPort = entry.tlsPort as number | null;
           resolve(entry.port);
         }
       }
@@ -82,6 +98,7 @@ export async function startProxy(env: Record<string, string>): Promise<ProxyProc
   const adminUrl = `http://127.0.0.1:${adminPort}`;
   return {
     port,
+    tlsPort,
     url: `http://127.0.0.1:${port}`,
     pid,
     adminUrl,

@@ -23,8 +23,16 @@ describe('configuration from ATOM_* variables', () => {
   });
 
   it('parses upstream lists into origins', () => {
-    const config = loadConfig({ ATOM_UPSTREAMS: 'http://127.0.0.1:9001, http://localhost:9002/' });
-    assert.deepEqual(config.upstreams, ['http://127.0.0.1:9001', 'http://localhost:9002']);
+    const config = loadConfig({ ATOM_UPSTREAMS: 'http://127.0.0.1:9001, http://localhost:9002/, https://api.test:443, https://api.test:8443' });
+    assert.deepEqual(config.upstreams, ['http://127.0.0.1:9001', 'http://localhost:9002', 'https://api.test', 'https://api.test:8443']);
+  });
+
+  it('reads the TLS listener and the upstream TLS settings', () => {
+    const config = loadConfig({ ATOM_TLS_PORT: '8443', ATOM_TLS_CERT_FILE: 'a.pem, b.pem', ATOM_TLS_KEY_FILE: 'a.key,b.key', ATOM_UPSTREAM_SNI: 'api.test', ATOM_UPSTREAM_TLS_VERIFY: '0' });
+    assert.deepEqual(config.tls, { port: 8443, certFiles: ['a.pem', 'b.pem'], keyFiles: ['a.key', 'b.key'] });
+    assert.deepEqual(config.upstream.tls, { servername: 'api.test', caFile: null, verify: false, certFile: null, keyFile: null });
+    assert.equal(loadConfig({}).tls, null, 'no TLS listener unless asked');
+    assert.equal(loadConfig({}).upstream.tls.verify, true, 'upstream certificates are verified unless told not to');
   });
 
   it('treats an empty variable as unset and ATOM_UPSTREAM_MAX_CONNS=0 as no cap', () => {
@@ -39,7 +47,12 @@ describe('configuration from ATOM_* variables', () => {
     [{ ATOM_WORKERS: '-1' }, /^ATOM_WORKERS="-1"/],
     [{ ATOM_WORKERS: '0' }, /^ATOM_WORKERS="0" is not allowed: expected an integer from 1 to 64$/],
     [{ ATOM_ACCEPTOR: 'nginx' }, /^ATOM_ACCEPTOR="nginx" is not allowed: expected one of node, uws$/],
-    [{ ATOM_UPSTREAMS: 'https://example.test' }, /^ATOM_UPSTREAMS="https:\/\/example.test" is not allowed/],
+    [{ ATOM_UPSTREAMS: 'ftp://example.test' }, /^ATOM_UPSTREAMS="ftp:\/\/example.test" is not allowed/],
+    [{ ATOM_TLS_PORT: '8443' }, /^ATOM_TLS_PORT=8443 needs ATOM_TLS_CERT_FILE and ATOM_TLS_KEY_FILE/],
+    [{ ATOM_TLS_CERT_FILE: 'a.pem', ATOM_TLS_KEY_FILE: 'a.key' }, /^ATOM_TLS_CERT_FILE is set but ATOM_TLS_PORT is not/],
+    [{ ATOM_TLS_PORT: '8443', ATOM_TLS_CERT_FILE: 'a.pem,b.pem', ATOM_TLS_KEY_FILE: 'a.key' }, /^ATOM_TLS_KEY_FILE lists 1 file\(s\) and ATOM_TLS_CERT_FILE 2/],
+    [{ ATOM_UPSTREAM_TLS_VERIFY: 'no' }, /^ATOM_UPSTREAM_TLS_VERIFY="no" is not allowed: expected one of 0, 1$/],
+    [{ ATOM_UPSTREAM_CERT_FILE: 'c.pem' }, /^ATOM_UPSTREAM_CERT_FILE is set without ATOM_UPSTREAM_KEY_FILE/],
     [{ ATOM_UPSTREAMS: 'http://a:1/path' }, /^ATOM_UPSTREAMS=/],
     [{ ATOM_RESPONSE_TIMEOUT_MS: '0' }, /^ATOM_RESPONSE_TIMEOUT_MS="0"/],
     [{ ATOM_LOG_LEVEL: 'loud' }, /^ATOM_LOG_LEVEL="loud"/],

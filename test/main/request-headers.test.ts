@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { cleanRequestHeaders } from '../../src/workers/client/request-headers.js';
 import { cleanResponseHeaders } from '../../src/workers/upstream/response-headers.js';
 
-const client = { address: '192.0.2.7', httpVersion: '1.0', authority: null };
+const client = { address: '192.0.2.7', proto: 'http' as const, httpVersion: '1.0', authority: null };
 
 describe('cleaning headers', () => {
   it('reports the framing of a request and drops Transfer-Encoding to re-frame the body', () => {

@@ -18,6 +18,7 @@ function settingsFor(origin: string, overrides: Partial<ExecutorSettings>): Exec
     minIdle: 0,
     maxRequestsPerConnection: 0,
     maxLifetimeMs: 0,
+    tls: { servername: null, caFile: null, verify: true, certFile: null, keyFile: null },
     ...overrides,
   };
 }

@@ -1,4 +1,5 @@
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerOptions, ServerResponse } from 'node:http';
+import type { Server as TlsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { Acceptor } from './acceptor.js';
@@ -10,7 +11,8 @@ import type { Forwarder } from '../router/forwarder.js';
 import { refuseRequestHead, type Refusal } from './request-framing.js';
 import { atomRequestOf, cleanRequestHeaders } from './request-headers.js';
 import { parseTarget } from './request-target.js';
-import { http } from '../../shared/node-http.js';
+import { http, https } from '../../shared/node-http.js';
+import { MIN_TLS_VERSION, type ServerTls } from './server-certificates.js';
 
 const clientConnections = new WeakMap<Socket, ClientConnection>();
 
@@ -73,7 +75,7 @@ class NodeResponder implements ClientResponder {
  * in order) and 400/431/408 on malformed, oversized or slow headers all come from a complete parser.
  */
 export class NodeAcceptor implements Acceptor {
-  private readonly server: Server;
+  private readonly server: Server | TlsServer;
   /** Requests whose response has not closed yet: ended responses may still be flushing to slow clients. */
   responding = 0;
   private draining = false;
@@ -83,9 +85,11 @@ export class NodeAcceptor implements Acceptor {
     private readonly config: Config,
     private readonly forwarder: Forwarder,
     private readonly log: Logger,
+    /** Terminate TLS with these certificates (the ATOM_TLS_PORT listener); null: plain HTTP. */
+    private readonly tls: ServerTls | null,
   ) {
     const client = config.client;
-    this.server = http.createServer({
+    const options: ServerOptions = {
       maxHeaderSize: client.maxHeaderBytes,
       keepAliveTimeout: client.idleTimeoutMs,
       headersTimeout: client.headerTimeoutMs,
@@ -93,10 +97,12 @@ export class NodeAcceptor implements Acceptor {
       requestTimeout: 0,
       connectionsCheckingInterval: Math.min(1000, client.headerTimeoutMs),
       noDelay: true,
-    });
+    };
+    this.server = tls ? this.createTlsServer(options, tls) : http.createServer(options);
     // One above the limit, so that a request over it is seen (and refused) instead of silently cut short.
     this.server.maxHeadersCount = client.maxHeaderFields + 1;
-    this.server.on('connection', (socket: Socket) => {
+    // Over TLS, requests come on the TLSSocket, which exists once the handshake is done.
+    this.server.on(tls ? 'secureConnection' : 'connection', (socket: Socket) => {
       clientConnections.set(socket, new ClientConnection(socket));
     });
     this.server.on('request', this.onRequest);
@@ -108,6 +114,16 @@ export class NodeAcceptor implements Acceptor {
       // After the answers to the requests pipelined before it, never in their place.
       connection.whenResponsesOver(() => socket.end(rawErrorResponse(405, 'Allow: GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS\r\n')));
     });
+  }
+
+  /** The first certificate is the default; the others answer the server names (SNI) they carry. */
+  private createTlsServer(options: ServerOptions, tls: ServerTls): TlsServer {
+    const [first, ...others] = tls.certificates;
+    const server = https.createServer({ ...options, cert: first!.cert, key: first!.key, minVersion: MIN_TLS_VERSION, ticketKeys: Buffer.from(tls.ticketKeys) });
+    for (const certificate of others) {
+      for (const name of certificate.names) server.addContext(name, { cert: certificate.cert, key: certificate.key, minVersion: MIN_TLS_VERSION });
+    }
+    return server;
   }
 
   listen(host: string, port: number, shared: boolean): Promise<number> {
@@ -178,6 +194,7 @@ export class NodeAcceptor implements Acceptor {
     }
     const cleaned = cleanRequestHeaders(request.rawHeaders, {
       address: socket.remoteAddress ?? '',
+      proto: this.tls ? 'https' : 'http',
       httpVersion,
       authority: target.authority,
     });

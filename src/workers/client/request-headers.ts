@@ -25,6 +25,8 @@ export function atomRequestOf(method: string, path: string, cleaned: CleanedRequ
 export interface ClientFacts {
   /** Address of the client socket, appended to X-Forwarded-For. */
   address: string;
+  /** The scheme the client used, for X-Forwarded-Proto and Forwarded. */
+  proto: 'http' | 'https';
   /** "1.0" or "1.1": the protocol the request arrived in, for Via. */
   httpVersion: string;
   /** The authority of an absolute-form target: it replaces the Host header. */
@@ -93,14 +95,14 @@ export function cleanRequestHeaders(raw: readonly string[], client: ClientFacts)
   if (teTrailers) headers.push('te', 'trailers');
   if (forwarded) {
     // A malformed client value (an open quote, a trailing backslash) would swallow our element: drop it.
-    const element = forwardedElement(client.address, host);
+    const element = forwardedElement(client.address, host, client.proto);
     headers.push('forwarded', wellQuoted(forwarded) ? `${forwarded}, ${element}` : element);
   }
   headers.push(
     'x-forwarded-for',
     forwardedFor ? `${forwardedFor}, ${client.address}` : client.address,
     'x-forwarded-proto',
-    'http',
+    client.proto,
   );
   if (host) headers.push('x-forwarded-host', host);
   const ours = `${client.httpVersion} atomproxy`;
@@ -109,9 +111,9 @@ export function cleanRequestHeaders(raw: readonly string[], client: ClientFacts)
 }
 
 /** Our RFC 7239 element: IPv6 addresses are bracketed and quoted, the host always quoted. */
-function forwardedElement(address: string, host: string): string {
+function forwardedElement(address: string, host: string, proto: string): string {
   const node = address.includes(':') ? `"[${address}]"` : address;
-  return host ? `for=${node};host="${host.replace(/["\\]/g, '')}";proto=http` : `for=${node};proto=http`;
+  return host ? `for=${node};host="${host.replace(/["\\]/g, '')}";proto=${proto}` : `for=${node};proto=${proto}`;
 }
 
 /**

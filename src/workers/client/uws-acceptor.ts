@@ -6,6 +6,7 @@ import type { Config } from '../../main/config.js';
 import { errorText } from './error-text.js';
 import type { Forwarder } from '../router/forwarder.js';
 import { refuseRequestHead, type Refusal } from './request-framing.js';
+import type { ServerTls } from './server-certificates.js';
 import { atomRequestOf, cleanRequestHeaders } from './request-headers.js';
 import { byteString } from './uws-bytes.js';
 import type { UwsModule } from './uws-loader.js';
@@ -35,8 +36,24 @@ export class UwsAcceptor implements Acceptor {
     private readonly client: Config['client'],
     private readonly forwarder: Forwarder,
     private readonly log: Logger,
+    /** Terminate TLS with these certificates (the ATOM_TLS_PORT listener); null: plain HTTP. */
+    private readonly tls: ServerTls | null,
   ) {
-    this.app = uws.App().any('/*', this.onRequest);
+    this.app = tls ? this.createTlsApp(tls) : uws.App().any('/*', this.onRequest);
+  }
+
+  /**
+   * uWS reads the PEM files itself. The first certificate is the default; each other one is added for the server
+   * names (SNI) it carries, with the same route. uSockets refuses TLS below 1.2 itself; it takes no ticket keys.
+   */
+  private createTlsApp(tls: ServerTls): TemplatedApp {
+    const files = (certificate: ServerTls['certificates'][number]) => ({ key_file_name: certificate.keyFile, cert_file_name: certificate.certFile });
+    const [first, ...others] = tls.certificates;
+    const app = this.uws.SSLApp(files(first!)).any('/*', this.onRequest);
+    for (const certificate of others) {
+      for (const name of certificate.names) app.addServerName(name, files(certificate)).domain(name).any('/*', this.onRequest);
+    }
+    return app;
   }
 
   /** uWS always listens with SO_REUSEPORT (uSockets' default), so every thread can share the port. */
@@ -121,7 +138,7 @@ export class UwsAcceptor implements Acceptor {
       return;
     }
 
-    const cleaned = cleanRequestHeaders(raw, { address, httpVersion: '1.1', authority: null });
+    const cleaned = cleanRequestHeaders(raw, { address, proto: this.tls ? 'https' : 'http', httpVersion: '1.1', authority: null });
     const atomRequest = atomRequestOf(method, target!, cleaned);
     if (!atomRequest.hasBody) {
       handle = this.forwarder.open(atomRequest, responder);

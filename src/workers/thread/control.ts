@@ -19,12 +19,17 @@ export interface ThreadAttachment {
   control: MessagePort;
   /** By peer slot; no entry for this thread itself. */
   peers: Record<number, PeerPorts>;
+  /** TLS session-ticket keys, the same in every thread (see ServerTls); kept out of `config`, which is logged. */
+  ticketKeys: Uint8Array;
 }
 
 /** Main thread → worker thread. */
 export type ControlMessage =
-  /** Listen on the client port; `shared` asks for SO_REUSEPORT (every thread listens on the same port). */
-  | { k: 'listen'; host: string; port: number; shared: boolean }
+  /**
+   * Listen on the client ports: ATOM_PORT, then ATOM_TLS_PORT when set. `shared` asks for SO_REUSEPORT (every
+   * thread listens on the same ports).
+   */
+  | { k: 'listen'; host: string; ports: number[]; shared: boolean }
   /** Another thread was replaced: the ports to its replacement. */
   | { k: 'peer'; slot: number; ports: PeerPorts }
   /** Another thread died: replay or fail what was sent there, cancel what it sent here. */
@@ -39,6 +44,7 @@ export type ControlMessage =
 /** Worker thread → main thread. */
 export type ThreadReport =
   | { k: 'ready'; engine: EngineView }
-  | { k: 'listening'; port: number }
+  /** The bound ports, in the order they were asked for. */
+  | { k: 'listening'; ports: number[] }
   | { k: 'listenFailed'; message: string }
   | { k: 'drained' };

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { Thread, PoolIndex } from '../../pool/pool-index.js';
 import type { Acceptor, EngineView } from '../client/acceptor.js';
 import { NodeAcceptor } from '../client/node-acceptor.js';
+import { loadServerCertificates, type ServerTls } from '../client/server-certificates.js';
 import { UwsAcceptor } from '../client/uws-acceptor.js';
 import { loadNativeUws } from '../client/uws-loader.js';
 import { Forwarder, type ForwarderPolicy } from '../router/forwarder.js';
@@ -11,6 +12,9 @@ import { canPreconnect } from '../upstream/preconnect.js';
 import { UpstreamConnections } from '../upstream/upstream-connections.js';
 import type { ControlMessage, ThreadAttachment, ThreadReport } from './control.js';
 import { ThreadLinks } from './thread-links.js';
+
+/** The variable naming each listener, in the order of `acceptors` and of the listen message's ports. */
+const LISTENER_VARIABLES = ['ATOM_PORT', 'ATOM_TLS_PORT'];
 
 /** How often a draining thread looks whether its clients' atoms are over. */
 const DRAIN_POLL_MS = 20;
@@ -35,7 +39,8 @@ export class ThreadProxy {
   private readonly pools: UpstreamConnections[];
   private readonly links: ThreadLinks;
   private readonly forwarder: Forwarder;
-  private readonly acceptor: Acceptor;
+  /** The plain listener, then the TLS one when ATOM_TLS_PORT is set: one engine instance each. */
+  private readonly acceptors: Acceptor[];
 
   constructor(
     private readonly attachment: ThreadAttachment,
@@ -53,7 +58,10 @@ export class ThreadProxy {
     this.pools = config.upstreams.map((origin, upstream) => new UpstreamConnections(origin, settings, this.index, upstream, slot));
     this.links = new ThreadLinks(slot, config.workers, this.pools, (message) => this.forwarder.deliver(message), attachment.peers);
     this.forwarder = new Forwarder(forwarderPolicy(config), this.index, slot, this.links, log);
-    this.acceptor = uws ? new UwsAcceptor(uws.module, config.client, this.forwarder, log) : new NodeAcceptor(config, this.forwarder, log);
+    const acceptorFor = (tls: ServerTls | null): Acceptor =>
+      uws ? new UwsAcceptor(uws.module, config.client, this.forwarder, log, tls) : new NodeAcceptor(config, this.forwarder, log, tls);
+    const tls = config.tls ? { certificates: loadServerCertificates(config.tls), ticketKeys: attachment.ticketKeys } : null;
+    this.acceptors = tls ? [acceptorFor(null), acceptorFor(tls)] : [acceptorFor(null)];
     this.index.setThread(slot, Thread.TID, linuxThreadId());
     this.index.setThread(slot, Thread.REACHABLE, 1);
     for (const pool of this.pools) pool.warm();
@@ -73,18 +81,26 @@ export class ThreadProxy {
 
   /** A crash: close the client side first, so that uWS holds no socket when the thread ends (FEASIBILITY A8). */
   closeClientSide(): void {
-    void this.acceptor.stopAccepting();
-    void this.acceptor.close();
+    for (const acceptor of this.acceptors) {
+      void acceptor.stopAccepting();
+      void acceptor.close();
+    }
   }
 
   private obey(message: Exclude<ControlMessage, { k: 'stop' }>): void {
     const { slot } = this.attachment;
     switch (message.k) {
       case 'listen':
-        this.acceptor.listen(message.host, message.port, message.shared).then(
-          (port) => {
+        Promise.all(
+          this.acceptors.map((acceptor, i) =>
+            acceptor.listen(message.host, message.ports[i]!, message.shared).catch((error: Error) => {
+              throw new Error(`${LISTENER_VARIABLES[i]} ${message.ports[i]}: ${error.message}`);
+            }),
+          ),
+        ).then(
+          (ports) => {
             this.index.setThread(slot, Thread.ACCEPTING, 1);
-            this.report({ k: 'listening', port });
+            this.report({ k: 'listening', ports });
           },
           (error: Error) => this.report({ k: 'listenFailed', message: error.message }),
         );
@@ -99,7 +115,7 @@ export class ThreadProxy {
         break;
       case 'drain':
         this.index.setThread(slot, Thread.ACCEPTING, 0);
-        void this.acceptor.stopAccepting().then(() => this.reportDrained());
+        void Promise.all(this.acceptors.map((acceptor) => acceptor.stopAccepting())).then(() => this.reportDrained());
         break;
       case 'crash':
         setImmediate(() => {
@@ -111,18 +127,18 @@ export class ThreadProxy {
 
   /** Atoms of this thread's clients, and responses still being written to them, are all over. */
   private reportDrained(): void {
-    if (this.forwarder.inFlight > 0 || this.acceptor.responding > 0) {
+    if (this.forwarder.inFlight > 0 || this.acceptors.some((acceptor) => acceptor.responding > 0)) {
       setTimeout(() => this.reportDrained(), DRAIN_POLL_MS);
       return;
     }
     // A request still on its way in (its head half read when the drain began) must not start an atom now.
-    this.acceptor.refuseRequests();
+    for (const acceptor of this.acceptors) acceptor.refuseRequests();
     this.report({ k: 'drained' });
   }
 
   private async close(): Promise<void> {
     this.index.setThread(this.attachment.slot, Thread.REACHABLE, 0);
-    await this.acceptor.close();
+    await Promise.all(this.acceptors.map((acceptor) => acceptor.close()));
     this.links.close();
     await Promise.all(this.pools.map((pool) => pool.close()));
     this.attachment.control.close();

@@ -1,3 +1,5 @@
+import type { UpstreamTlsConfig } from '../../main/config.js';
+
 /** What the upstream side needs to know: the upstream origins and the upstream part of the configuration. */
 export interface ExecutorSettings {
   /** Upstream origins, indexed like the pool index. */
@@ -17,4 +19,5 @@ export interface ExecutorSettings {
   maxRequestsPerConnection: number;
   /** Age at which an upstream connection is closed once its current request ends (0: no limit). */
   maxLifetimeMs: number;
+  tls: UpstreamTlsConfig;
 }

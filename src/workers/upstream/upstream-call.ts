@@ -55,7 +55,9 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
     const { open } = this;
     // undici streams any async iterable body; its typings list only streams and buffers.
     const body = this.body as unknown as Dispatcher.DispatchOptions['body'];
-    this.connection.client.dispatch({ path: open.p, method: open.m, headers: open.h, body }, this);
+    // undici's Request takes `servername`; its typings do not list it.
+    const options = { path: open.p, method: open.m, headers: open.h, body, servername: this.pool.transport.servername };
+    this.connection.client.dispatch(options as Dispatcher.DispatchOptions, this);
   }
 
   /** The client went away: stop the upstream request and stay silent. */

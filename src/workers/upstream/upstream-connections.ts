@@ -3,6 +3,7 @@ import { connectionsTo } from '../../pool/choose-worker.js';
 import { Cell, Upstream, type PoolIndex } from '../../pool/pool-index.js';
 import type { ExecutorSettings } from './executor-settings.js';
 import { preconnect } from './preconnect.js';
+import { upstreamTransport, type UpstreamTransport } from './upstream-tls.js';
 
 type SocketState = 'closed' | 'connecting' | 'open';
 
@@ -47,6 +48,8 @@ export class UpstreamConnections {
   private readonly warmShare: number;
   private closing = false;
   private warmTimer: NodeJS.Timeout | null = null;
+  /** Shared by every Client of this upstream here (one TLS session cache); see upstream-tls.ts. */
+  readonly transport: UpstreamTransport;
 
   constructor(
     private readonly origin: string,
@@ -58,6 +61,7 @@ export class UpstreamConnections {
     const { minIdle } = settings;
     const slots = index.workerSlots;
     this.warmShare = Math.floor(minIdle / slots) + (slot < minIdle % slots ? 1 : 0);
+    this.transport = upstreamTransport(origin, settings.tls, settings.connectTimeoutMs);
   }
 
   /**
@@ -183,7 +187,7 @@ export class UpstreamConnections {
     const { settings } = this;
     const client = new Client(this.origin, {
       pipelining: 1,
-      connect: { timeout: settings.connectTimeoutMs },
+      connect: this.transport.connect,
       keepAliveTimeout: settings.idleTimeoutMs,
       keepAliveMaxTimeout: settings.idleTimeoutMs,
       // Close one second before the upstream's advertised Keep-Alive timeout, never after it.

@@ -1,0 +1,53 @@
+import { createPrivateKey, X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createSecureContext } from 'node:tls';
+import { ConfigError, VARIABLES, type Config } from './config.js';
+
+type FileVariable = { name: string };
+
+function readPem(variable: FileVariable, file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`${variable.name}: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+}
+
+function checkCertificate(variable: FileVariable, file: string): string {
+  const pem = readPem(variable, file);
+  try {
+    const certificate = new X509Certificate(pem);
+    if (Date.parse(certificate.validTo) < Date.now()) throw new Error(`expired on ${certificate.validTo}`);
+  } catch (error) {
+    throw new ConfigError(`${variable.name}: ${file} is not a usable PEM certificate: ${(error as Error).message}`);
+  }
+  return pem;
+}
+
+/** A certificate and its key: each must parse, and the key must be the certificate's. */
+function checkPair(certVariable: FileVariable, certFile: string, keyVariable: FileVariable, keyFile: string): void {
+  const cert = checkCertificate(certVariable, certFile);
+  const key = readPem(keyVariable, keyFile);
+  try {
+    createPrivateKey(key);
+  } catch (error) {
+    throw new ConfigError(`${keyVariable.name}: ${keyFile} is not a PEM private key: ${(error as Error).message}`);
+  }
+  try {
+    createSecureContext({ cert, key });
+  } catch (error) {
+    throw new ConfigError(`${keyVariable.name}: ${keyFile} is not the key of ${certFile} (${certVariable.name}): ${(error as Error).message}`);
+  }
+}
+
+/**
+ * Reads every TLS file the configuration names, so that a missing or bad one stops the start with one line
+ * naming its variable, instead of failing in every thread or at the first connection.
+ */
+export function checkTlsFiles(config: Config): void {
+  const v = VARIABLES;
+  config.tls?.certFiles.forEach((certFile, i) => checkPair(v.tlsCertFiles, certFile, v.tlsKeyFiles, config.tls!.keyFiles[i]!));
+  const upstream = config.upstream.tls;
+  if (upstream.caFile) checkCertificate(v.upstreamCaFile, upstream.caFile);
+  if (upstream.certFile && upstream.keyFile) checkPair(v.upstreamCertFile, upstream.certFile, v.upstreamKeyFile, upstream.keyFile);
+}
