@@ -5,6 +5,7 @@ import type { Options } from './options.js';
 import type { Origin } from './origin/origin.js';
 import { cpuSeconds, peakRssBytes, pin, resetPeakRss, threadNanos } from './process-stats.js';
 import type { Sample } from './sample.js';
+import type { ServedCertificate } from './targets/served-certificate.js';
 import type { RunningTarget, Target } from './targets/target.js';
 import type { ThreadRoles } from './threads/thread-roles.js';
 import { splitThreads } from './threads/thread-split.js';
@@ -18,6 +19,14 @@ export interface Plan {
   options: Options;
   /** Proxy on CPU 0, everything else on CPU 1. */
   pinned: boolean;
+  /** What the targets serve their HTTPS clients in the TLS modes; null when no TLS mode runs (or openssl is missing). */
+  tls: ServedCertificate | null;
+}
+
+/** The uws engine parses no HTTP/1.0; the TLS modes need wrk, a certificate and a target that terminates TLS. */
+export function runsOn(mode: Mode, target: Target, plan: Plan): boolean {
+  if (mode.http10 && !target.answersHttp10) return false;
+  return !mode.tls || (target.terminatesTls === true && plan.tls !== null && plan.tools.wrk !== null);
 }
 
 export function loadSpec(url: string, mode: Mode, options: Options): LoadSpec {
@@ -32,16 +41,16 @@ export function loadSpec(url: string, mode: Mode, options: Options): LoadSpec {
   };
 }
 
-/** Starts a target against `origin`, pinned to CPU 0 when the plan pins. */
-export async function startPinned(target: Target, origin: Origin, pinned: boolean, env?: Record<string, string>): Promise<RunningTarget> {
-  const running = await target.start(origin, env);
+/** Starts a target against `origin` (with an HTTPS listener when given `tls`), pinned to CPU 0 when the plan pins. */
+export async function startPinned(target: Target, origin: Origin, pinned: boolean, env?: Record<string, string>, tls?: ServedCertificate): Promise<RunningTarget> {
+  const running = await target.start(origin, env, tls);
   if (pinned) for (const pid of running.pids()) pin(pid, '0');
   return running;
 }
 
 /** Starts a target pinned, and warms it (and its upstream pool) up unmeasured. */
 export async function startWarm(target: Target, plan: Plan, env?: Record<string, string>): Promise<RunningTarget> {
-  const running = await startPinned(target, plan.origin, plan.pinned, env);
+  const running = await startPinned(target, plan.origin, plan.pinned, env, plan.tls ?? undefined);
   const warmup: LoadSpec = { url: `${running.url}/`, seconds: plan.options.warmupSeconds, requests: 0, http10: false, keepAlive: true, uploadBytes: 0 };
   await runClient(pickClient(['wrk', 'autocannon'], plan.tools), plan.tools, warmup);
   return running;
@@ -64,7 +73,9 @@ async function measure(
   plan: Plan,
   roles: ThreadRoles | null,
 ): Promise<{ sample: Sample; roles: ThreadRoles | null }> {
-  const spec = loadSpec(running.url, mode, plan.options);
+  const url = mode.tls ? running.tlsUrl : running.url;
+  if (url === undefined) throw new Error('started without an HTTPS listener');
+  const spec = loadSpec(url, mode, plan.options);
   const client = pickClient(mode.clients, plan.tools);
   const pids = running.pids();
   resetPeakRss(pids);
@@ -111,7 +122,7 @@ export async function runBenchmark(plan: Plan): Promise<{ samples: Sample[]; pro
   const { targets, modes, options } = plan;
   const samples: Sample[] = [];
   const problems: string[] = [];
-  const runs = (target: Target) => modes.filter((mode) => target.answersHttp10 || !mode.http10);
+  const runs = (target: Target) => modes.filter((mode) => runsOn(mode, target, plan));
   const total = options.reps * targets.reduce((sum, target) => sum + runs(target).length, 0);
   const started = Date.now();
   let done = 0;

@@ -10,6 +10,7 @@ import type { Sample } from './sample.js';
 import { summarize, type Row } from './summary.js';
 import type { Target } from './targets/target.js';
 import { summarizeThreads, type ThreadRow } from './threads/thread-summary.js';
+import { prepareTlsModes } from './tls-modes.js';
 import type { Tools } from './tools.js';
 
 /** What the throughput scenario adds to the report. */
@@ -35,23 +36,26 @@ export async function runThroughput(targets: Target[], available: Target[], mode
   }
   if (!tools.wrk) notes.push('wrk: not installed, so autocannon drives the HTTP/1.1 modes (it caps near 38k req/s: ratios to nginx understate)');
   if (!tools.ab) notes.push("ab: not installed, so the bench's own HTTP/1.0 client drives the HTTP/1.0 modes");
+  const tls = prepareTlsModes(targets, modes, tools);
+  notes.push(...tls.notes);
   for (const note of notes) console.error(`# skipped: ${note}`);
   const origin = await startOrigin(tools);
   const unregister = registerStop(() => origin.stop());
   console.error(`# origin: ${origin.kind} at ${origin.url}; ${targets.length} targets × ${modes.length} modes × ${options.reps} reps`);
-  const plan = { targets, modes, origin, tools, options, pinned };
+  const plan = { targets, modes, origin, tools, options, pinned, tls: tls.certificate };
   const { samples, problems } = await runBenchmark(plan);
   const profiles: StageProfile[] = [];
   for (const target of available.filter((target) => options.profile.includes(target.id))) {
     console.error(`# profiling ${target.name} for ${options.profileSeconds} s of keep-alive load (--cpu-prof)`);
     try {
-      profiles.push(await profileTarget(target, plan));
+      profiles.push(await profileTarget(target, { ...plan, tls: null })); // profiled as before the TLS modes: no HTTPS listener
     } catch (error) {
       problems.push(`profile of ${target.name}: ${(error as Error).message}`);
     }
   }
   unregister();
   await origin.stop();
+  tls.remove();
   const [modeIds, targetIds] = [modes.map((mode) => mode.id), targets.map((target) => target.id)];
   return {
     origin: origin.kind === 'nginx' ? 'nginx, 1 worker' : `${origin.kind} in the bench process (nginx missing)`,

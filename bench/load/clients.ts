@@ -16,9 +16,10 @@ export function pickClient(wanted: readonly ClientName[], tools: Tools): ClientN
 export function describeClient(name: ClientName, spec: LoadSpec): string {
   const ka = spec.keepAlive ? '' : ' -H "Connection: close"';
   const upload = spec.uploadBytes ? ` (POST ${spec.uploadBytes} B)` : '';
+  const https = spec.url.startsWith('https:') ? ' https://' : '';
   switch (name) {
     case 'wrk':
-      return `wrk -t1 -c${CONNECTIONS} -d${spec.seconds}s --timeout 5s${ka}${upload}`;
+      return `wrk -t1 -c${CONNECTIONS} -d${spec.seconds}s --timeout 5s${ka}${upload}${https}`;
     case 'autocannon':
       return `autocannon -c ${CONNECTIONS} -d ${spec.seconds}${spec.keepAlive ? '' : ' -H connection=close'}${upload}`;
     case 'ab':

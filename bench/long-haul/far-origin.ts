@@ -1,10 +1,9 @@
-import { writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { makeAuthority, type IssuedCertificate } from '../../test/helpers/certificates.js';
+import { makeAuthority } from '../../test/helpers/certificates.js';
 import { startDelayRelay, type DelayRelay } from '../../test/helpers/delay-relay.js';
 import { startTlsOrigin, type TlsOrigin } from '../../test/helpers/tls-origin.js';
 import { registerStop } from '../cleanup.js';
 import type { Origin } from '../origin/origin.js';
+import { served, type ServedCertificate } from '../targets/served-certificate.js';
 
 /** The name the origin's certificate is for: every proxy sends it as SNI and verifies it. */
 export const ORIGIN_NAME = 'origin.test';
@@ -13,10 +12,8 @@ export const ORIGIN_NAME = 'origin.test';
 export interface ProxyCertificates {
   /** The test CA's certificate (PEM file): what proxies verify the origin against. */
   caFile: string;
-  /** The proxy's certificate for 127.0.0.1 and localhost, and its key. */
-  proxy: IssuedCertificate;
-  /** The same certificate and key in one PEM file, as HAProxy's `crt` takes them. */
-  proxyPemFile: string;
+  /** The proxy's certificate for 127.0.0.1 and localhost, its key, and both in one file for HAProxy. */
+  proxy: ServedCertificate;
 }
 
 /** The server farm half a world away: an HTTPS origin behind the delay relay, and the certificates around it. */
@@ -33,9 +30,7 @@ export interface FarOrigin {
 export async function startFarOrigin(delayMs: number): Promise<FarOrigin> {
   const authority = makeAuthority('atomproxy long-haul CA');
   const unregisterAuthority = registerStop(() => authority.remove());
-  const proxy = authority.issue(['localhost', '127.0.0.1']);
-  const proxyPemFile = join(dirname(proxy.keyFile), 'proxy-with-key.pem');
-  writeFileSync(proxyPemFile, proxy.cert + proxy.key);
+  const proxy = served(authority.issue(['localhost', '127.0.0.1']));
   const origin = await startTlsOrigin(authority.issue([ORIGIN_NAME]));
   const relay = await startDelayRelay({ target: { host: '127.0.0.1', port: origin.port }, delayMs });
   const stop = async () => {
@@ -47,7 +42,7 @@ export async function startFarOrigin(delayMs: number): Promise<FarOrigin> {
   };
   const unregister = registerStop(stop);
   return {
-    certificates: { caFile: authority.certFile, proxy, proxyPemFile },
+    certificates: { caFile: authority.certFile, proxy },
     origin,
     relay,
     upstream: {

@@ -12,7 +12,7 @@ export function haproxyTlsTarget(haproxy: string, reuse: 'safe' | 'always'): Lon
     name: `HAProxy, http-reuse ${reuse}${reuse === 'safe' ? ' (its default)' : ''}`,
     selectedBy: 'haproxy',
     start(far) {
-      const { caFile, proxyPemFile } = far.certificates;
+      const { caFile, proxy } = far.certificates;
       const config = (originHost: string, _dir: string, port: number) => `global
     nbthread 1
 defaults
@@ -22,7 +22,7 @@ defaults
     timeout client 65s
     timeout server 65s
 frontend clients
-    bind 127.0.0.1:${port} ssl crt ${proxyPemFile}
+    bind 127.0.0.1:${port} ssl crt ${proxy.pemFile}
     default_backend far
 backend far
     server origin ${originHost} ssl verify required ca-file ${caFile} sni str(${ORIGIN_NAME})

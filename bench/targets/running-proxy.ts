@@ -7,6 +7,8 @@ import type { RunningTarget } from './target.js';
 /** What the targets use of a started atomproxy: the current build's test helper and a baseline checkout's alike. */
 export interface LaunchedProxy {
   url: string;
+  /** ATOM_TLS_PORT's listener; absent in builds before TLS. */
+  tlsPort?: number | null;
   pid: number;
   /** GET <adminUrl>/__atomproxy/pool. */
   pool(): Promise<object>;
@@ -19,6 +21,7 @@ export function runningProxy(proxy: LaunchedProxy): RunningTarget {
   const unregister = registerStop(() => proxy.stop());
   return {
     url: proxy.url,
+    ...(proxy.tlsPort ? { tlsUrl: `https://127.0.0.1:${proxy.tlsPort}` } : {}),
     pids: () => processTree(proxy.pid),
     // A build without the `threads` field (before issue 9) has no workers to name: all but the main thread are "other".
     roles: async () => atomproxyRoles(proxy.pid, ((await proxy.pool()) as { threads?: ThreadView[] }).threads),
