@@ -172,6 +172,20 @@ describe('upstream TLS', { skip: noOpenssl }, () => {
     }
   });
 
+  it('opens the warm pool’s TLS connections ahead of traffic (ATOM_UPSTREAM_MIN_IDLE)', async () => {
+    const before = { ...origin.handshakes, requests: origin.requests.length };
+    const proxy = await startProxy({ ATOM_WORKERS: '1', ...toOrigin(origin, { ATOM_UPSTREAM_MIN_IDLE: '2' }) });
+    try {
+      await waitFor(() => origin.handshakes.full + origin.handshakes.resumed - before.full - before.resumed === 2, 'two warm TLS connections');
+      assert.equal(origin.requests.length, before.requests, 'no request was needed to open them');
+      const opened = origin.connections;
+      assert.equal((await fetch(`${proxy.url}/warm`)).status, 200);
+      assert.equal(origin.connections, opened, 'the request rode a warm connection');
+    } finally {
+      await proxy.stop();
+    }
+  });
+
   it('answers 502 and logs the upstream and the reason when the upstream certificate fails verification', async () => {
     const impostor = stranger.issue(['origin.test']);
     const fake = await startTlsOrigin({ cert: impostor.cert, key: impostor.key });

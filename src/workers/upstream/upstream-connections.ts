@@ -3,7 +3,7 @@ import { connectionsTo } from '../../pool/choose-worker.js';
 import { Cell, Upstream, type PoolIndex } from '../../pool/pool-index.js';
 import type { ExecutorSettings } from './executor-settings.js';
 import { preconnect } from './preconnect.js';
-import { upstreamTransport, type UpstreamTransport } from './upstream-tls.js';
+import { presetServerName, upstreamTransport, type UpstreamTransport } from './upstream-tls.js';
 
 type SocketState = 'closed' | 'connecting' | 'open';
 
@@ -195,6 +195,7 @@ export class UpstreamConnections {
       headersTimeout: settings.responseTimeoutMs,
       bodyTimeout: settings.responseTimeoutMs,
     });
+    if (this.transport.servername) presetServerName(client, this.transport.servername);
     const connection = new UpstreamConnection(client);
     client.on('connect', () => this.connected(connection));
     client.on('connectionError', () => this.connectFailed(connection));

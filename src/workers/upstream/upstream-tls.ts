@@ -3,7 +3,7 @@ import { isIP } from 'node:net';
 import { rootCertificates } from 'node:tls';
 import type { buildConnector as BuildConnector } from 'undici';
 import type { UpstreamTlsConfig } from '../../main/config.js';
-import { buildConnector } from './undici-client.js';
+import { buildConnector, type Client } from './undici-client.js';
 
 /** How the Clients of one upstream in this thread reach it. */
 export interface UpstreamTransport {
@@ -37,4 +37,16 @@ export function upstreamTransport(origin: string, tls: UpstreamTlsConfig, timeou
     connect: (options, callback) => connector({ ...options, servername: sni }, callback),
     servername: name,
   };
+}
+
+/**
+ * Gives a new Client of an `https://` upstream the upstream's server name before it connects. undici keeps the
+ * name its connection was opened for in an internal field that only a request sets: a connection the warm pool
+ * opened before any request would have none, and undici would close it at its first request ("servername
+ * changed"). Found by the symbol's description, as preconnect.ts finds [kConnect]; a test covers the warm case.
+ */
+export function presetServerName(client: Client, servername: string): void {
+  const field = Object.getOwnPropertySymbols(client).find((symbol) => symbol.description === 'server name');
+  if (!field) throw new Error('this undici version has no Client [kServerName]: warm https:// connections would be dropped at their first request');
+  (client as unknown as Record<symbol, unknown>)[field] = servername;
 }
