@@ -22,6 +22,10 @@ export interface Config {
     host: string;
     /** 0: no admin listener. */
     port: number;
+    /** Every admin request must carry `Authorization: Bearer <token>`; null: no token (loopback only). */
+    token: string | null;
+    /** POST /__atomproxy/workers/N/kill answers (the crash drill); off by default. */
+    allowKill: boolean;
   };
   client: {
     idleTimeoutMs: number;
@@ -79,6 +83,8 @@ interface Variable<T> {
   name: string;
   fallback: string;
   parse: Parse<T>;
+  /** Its value is never printed, not even in the error that refuses it. */
+  secret?: true;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -137,6 +143,15 @@ const optionalHostName: Parse<string | null> = (raw) => (raw === '' ? null : hos
 /** Empty: off. */
 const optionalPort: Parse<number | null> = (raw) => (raw === '' ? null : integer(0, 65535)(raw));
 
+/** Empty: none. Long enough that guessing it is not an option, and printable so it fits in a header. */
+const adminToken: Parse<string | null> = (raw) => {
+  if (raw === '') return null;
+  if (!/^[\x21-\x7e]{16,}$/.test(raw)) throw new Error('at least 16 printable characters without spaces');
+  return raw;
+};
+
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|\[::1\]|localhost)$/;
+
 const MS_MAX = 24 * 3600 * 1000;
 const defaultWorkers = Math.min(64, availableParallelism());
 
@@ -179,6 +194,8 @@ export const VARIABLES = {
   upstreamKeyFile: { name: 'ATOM_UPSTREAM_KEY_FILE', fallback: '', parse: optionalFile },
   adminHost: { name: 'ATOM_ADMIN_HOST', fallback: '127.0.0.1', parse: hostName },
   adminPort: { name: 'ATOM_ADMIN_PORT', fallback: '9901', parse: integer(0, 65535) },
+  adminToken: { name: 'ATOM_ADMIN_TOKEN', fallback: '', parse: adminToken, secret: true },
+  adminAllowKill: { name: 'ATOM_ADMIN_ALLOW_KILL', fallback: '0', parse: oneOf(['0', '1'] as const) },
 } satisfies Record<string, Variable<unknown>>;
 
 /**
@@ -200,6 +217,14 @@ function checkPoolLimits({ minIdle, maxIdle, maxConnections }: Config['upstream'
   }
   if (maxIdle > 0 && minIdle > maxIdle) {
     throw new ConfigError(`${v.upstreamMinIdle.name}=${minIdle} is not allowed: expected at most ${v.upstreamMaxIdle.name} (${maxIdle})`);
+  }
+}
+
+/** An admin listener other machines can reach must ask for a token: it shows the pool and may run the kill drill. */
+function checkAdminAccess(admin: Config['admin']): void {
+  const v = VARIABLES;
+  if (admin.port !== 0 && admin.token === null && !LOOPBACK.test(admin.host)) {
+    throw new ConfigError(`${v.adminHost.name}=${admin.host} needs ${v.adminToken.name}: an admin listener off loopback must ask for a token (or set ${v.adminPort.name}=0)`);
   }
 }
 
@@ -246,7 +271,8 @@ function read<T>(env: NodeJS.ProcessEnv, variable: Variable<T>): T {
   try {
     return variable.parse(raw);
   } catch (error) {
-    throw new ConfigError(`${variable.name}=${JSON.stringify(raw)} is not allowed: expected ${(error as Error).message}`);
+    const shown = variable.secret ? `(${raw.length} characters, not shown)` : JSON.stringify(raw);
+    throw new ConfigError(`${variable.name}=${shown} is not allowed: expected ${(error as Error).message}`);
   }
 }
 
@@ -266,7 +292,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     workers: read(env, workersVariable(acceptor)),
     acceptor,
     logLevel: read(env, v.logLevel),
-    admin: { host: read(env, v.adminHost), port: read(env, v.adminPort) },
+    admin: { host: read(env, v.adminHost), port: read(env, v.adminPort), token: read(env, v.adminToken), allowKill: read(env, v.adminAllowKill) === '1' },
     client: {
       idleTimeoutMs: read(env, v.clientIdleTimeoutMs),
       headerTimeoutMs: read(env, v.clientHeaderTimeoutMs),
@@ -296,6 +322,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     },
   };
   checkPoolLimits(config.upstream);
+  checkAdminAccess(config.admin);
   if (config.acceptor === 'uws') {
     const unsupported = UWS_UNSUPPORTED.find((variable) => read(env, variable) !== read({}, variable));
     if (unsupported) {

@@ -36,7 +36,7 @@ export async function startProxy(config: Config, log: Logger): Promise<RunningPr
   try {
     ({ ports, engine } = await supervisor.start());
     if (config.admin.port !== 0) {
-      admin = await startAdminServer(config.admin.host, config.admin.port, engine, index, config.upstreams, supervisor, log);
+      admin = await startAdminServer(config.admin, engine, index, config.upstreams, supervisor, log);
     }
   } catch (error) {
     await supervisor.close();

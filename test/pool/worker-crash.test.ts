@@ -46,6 +46,7 @@ for (const engine of ENGINES) {
           ATOM_UPSTREAMS: origin.url,
           ATOM_UPSTREAM_MAX_CONNS: '1',
           ATOM_UPSTREAM_MIN_IDLE: '1',
+          ATOM_ADMIN_ALLOW_KILL: '1',
         });
         try {
           await waitFor(async () => (await proxy.pool()).upstreams[0]!.workers[0]!.idle === 1, 'thread 0 to hold the warm connection');
@@ -100,7 +101,7 @@ for (const engine of ENGINES) {
     }
 
     it('refuses a kill for a worker that does not exist', async () => {
-      const proxy = await startProxy({ ATOM_ACCEPTOR: engine, ATOM_WORKERS: '2', ATOM_UPSTREAMS: 'http://127.0.0.1:9' });
+      const proxy = await startProxy({ ATOM_ACCEPTOR: engine, ATOM_WORKERS: '2', ATOM_UPSTREAMS: 'http://127.0.0.1:9', ATOM_ADMIN_ALLOW_KILL: '1' });
       try {
         const response = await fetch(`${proxy.adminUrl}/__atomproxy/workers/7/kill`, { method: 'POST' });
         assert.equal(response.status, 404);
