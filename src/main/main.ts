@@ -1,3 +1,5 @@
+#!/usr/bin/env node
+import { readCommandLine } from './command-line.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { startDemoOrigin, type DemoOrigin } from './demo-origin.js';
 import { createLogger } from '../shared/logger.js';
@@ -6,6 +8,11 @@ import { checkTlsFiles } from './tls-files.js';
 
 /** Entry point: validate ATOM_* variables, start the demo origin if no upstream is set, start the proxy. */
 async function main(): Promise<void> {
+  const commandLine = readCommandLine(process.argv.slice(2));
+  if (!commandLine.run) {
+    (commandLine.code === 0 ? process.stdout : process.stderr).write(commandLine.text);
+    process.exit(commandLine.code);
+  }
   let config: Config;
   try {
     config = loadConfig(process.env);
