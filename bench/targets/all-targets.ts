@@ -8,7 +8,7 @@ import { nginxTarget } from './nginx-proxy.js';
 import type { Target } from './target.js';
 
 /** `baseline` runs only with --baseline <dir>. */
-export const ALL_TARGET_IDS = ['node/1', 'node/2', 'uws/1', 'uws/2', 'bare/node', 'bare/uws', 'direct', 'nginx', 'haproxy', 'baseline'];
+export const ALL_TARGET_IDS = ['node/1', 'node/2', 'uws/1', 'uws/2', 'node/1-log', 'uws/1-log', 'bare/node', 'bare/uws', 'direct', 'nginx', 'haproxy', 'baseline'];
 
 const NO_UWS = 'no uWebSockets.js build loads natively here';
 
@@ -21,6 +21,8 @@ export function availableTargets(tools: Tools, baselineDir: string | null): { ta
       if (engine === 'uws' && !tools.uws) skipped.push(`${engine}/${workers}: ${NO_UWS}`);
       else targets.push(atomproxyTarget(engine, workers));
     }
+    if (engine === 'node' || tools.uws) targets.push(atomproxyTarget(engine, 1, true));
+    else skipped.push(`${engine}/1-log: ${NO_UWS}`);
   }
   if (baselineDir !== null) targets.push(baselineTarget(baselineDir));
   targets.push(bareNodeTarget);

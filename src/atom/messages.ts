@@ -17,7 +17,8 @@ export type ToExecutor =
 
 /** Executor → acceptor. */
 export type ToAcceptor =
-  | { k: 'head'; id: number; s: number; t: string; h: string[] }
+  /** The response head, with what the access log says about the upstream connection that carried it. */
+  | { k: 'head'; id: number; s: number; t: string; h: string[]; u: UpstreamFacts }
   | { k: 'data'; id: number; c: Uint8Array }
   | { k: 'end'; id: number }
   /**
@@ -32,6 +33,20 @@ export type ToAcceptor =
    * cancel), or was already. Until then the atom keeps its place under the cap.
    */
   | { k: 'released'; id: number };
+
+/**
+ * The upstream side of one atom, for the access log. Durations are measured in the executor's thread (each
+ * thread's clock has its own origin): `c` connecting (0 on a pooled connection), `f` from the request's start on
+ * the connection to the response head; `r` the connection was pooled, `a` its age and `n` the requests it has
+ * carried, this one included.
+ */
+export interface UpstreamFacts {
+  r: boolean;
+  a: number;
+  n: number;
+  c: number;
+  f: number;
+}
 
 /** Bytes one side may send for one atom before the other side credits them back. */
 export const FLOW_WINDOW_BYTES = 512 * 1024;

@@ -18,6 +18,8 @@ export interface Config {
   workers: number;
   acceptor: AcceptorEngine;
   logLevel: string;
+  /** 'stdout' or a file path for one line per atom; null: off. */
+  accessLog: string | null;
   admin: {
     host: string;
     /** 0: no admin listener. */
@@ -56,7 +58,7 @@ export interface Config {
   };
 }
 
-/** Client-side TLS: PEM files, checked at start (src/main/tls-files.ts), read again by every thread. */
+/** Client-side TLS: PEM files, checked at start (src/main/config-files.ts), read again by every thread. */
 export interface ClientTlsConfig {
   port: number;
   /** Certificate and key files, pairwise; the first pair answers clients whose SNI names no other. */
@@ -128,7 +130,7 @@ const upstreamList: Parse<string[]> = (raw) => {
   });
 };
 
-/** Comma-separated file paths; empty: none. Whether they read as PEM is checked at start (tls-files.ts). */
+/** Comma-separated file paths; empty: none. Whether they read as PEM is checked at start (config-files.ts). */
 const fileList: Parse<string[]> = (raw) => {
   if (raw.trim() === '') return [];
   const files = raw.split(',').map((entry) => entry.trim());
@@ -152,6 +154,9 @@ const adminToken: Parse<string | null> = (raw) => {
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|\[::1\]|localhost)$/;
 
+/** 'stdout', 'off' (null), or a file path (opened for appending at start: config-files.ts). */
+const accessLogTarget: Parse<string | null> = (raw) => (raw === 'off' ? null : raw.trim());
+
 const MS_MAX = 24 * 3600 * 1000;
 const defaultWorkers = Math.min(64, availableParallelism());
 
@@ -162,6 +167,7 @@ export const VARIABLES = {
   workers: { name: 'ATOM_WORKERS', fallback: String(defaultWorkers), parse: integer(1, 64) },
   acceptor: { name: 'ATOM_ACCEPTOR', fallback: 'node', parse: oneOf(['node', 'uws'] as const) },
   logLevel: { name: 'ATOM_LOG_LEVEL', fallback: 'info', parse: oneOf(LOG_LEVELS) },
+  accessLog: { name: 'ATOM_ACCESS_LOG', fallback: 'stdout', parse: accessLogTarget },
   clientIdleTimeoutMs: { name: 'ATOM_CLIENT_IDLE_TIMEOUT_MS', fallback: '75000', parse: integer(1, MS_MAX) },
   clientHeaderTimeoutMs: { name: 'ATOM_CLIENT_HEADER_TIMEOUT_MS', fallback: '10000', parse: integer(1, MS_MAX) },
   clientMaxRequests: { name: 'ATOM_CLIENT_MAX_REQUESTS', fallback: '0', parse: integer(0, 2 ** 31 - 1) },
@@ -292,6 +298,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     workers: read(env, workersVariable(acceptor)),
     acceptor,
     logLevel: read(env, v.logLevel),
+    accessLog: read(env, v.accessLog),
     admin: { host: read(env, v.adminHost), port: read(env, v.adminPort), token: read(env, v.adminToken), allowKill: read(env, v.adminAllowKill) === '1' },
     client: {
       idleTimeoutMs: read(env, v.clientIdleTimeoutMs),

@@ -4,7 +4,7 @@ import { ConfigError, loadConfig, type Config } from './config.js';
 import { startDemoOrigin, type DemoOrigin } from './demo-origin.js';
 import { createLogger } from '../shared/logger.js';
 import { startProxy } from './proxy.js';
-import { checkTlsFiles } from './tls-files.js';
+import { checkConfigFiles } from './config-files.js';
 
 /** Entry point: validate ATOM_* variables, start the demo origin if no upstream is set, start the proxy. */
 async function main(): Promise<void> {
@@ -16,7 +16,7 @@ async function main(): Promise<void> {
   let config: Config;
   try {
     config = loadConfig(process.env);
-    checkTlsFiles(config);
+    checkConfigFiles(config);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(`atomproxy: ${error.message}\n`);

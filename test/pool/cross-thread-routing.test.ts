@@ -23,7 +23,7 @@ const policy: ForwarderPolicy = {
   retries: 2,
   replayMaxBodyBytes: 1024,
 };
-const request = (path: string): AtomRequest => ({ method: 'GET', path, headers: ['host', 't'], hasBody: false, contentLength: -1 });
+const request = (path: string): AtomRequest => ({ method: 'GET', path, headers: ['host', 't'], hasBody: false, contentLength: -1, client: '127.0.0.1:1' });
 const answers: string[] = [];
 const responder = (name: string): ClientResponder => ({
   head: () => true,
@@ -43,7 +43,7 @@ function twoRouters() {
     new Forwarder(policy, index, here, {
       linkTo: (to) => ({ send: (message) => void sent.push({ from: here, to, message }), sendChunk() {} }),
       reachable: () => true,
-    }, pino({ level: 'silent' }));
+    }, pino({ level: 'silent' }), null);
   return { index, sent, routers: [routerOf(0), routerOf(1)] as const };
 }
 const opened = (sent: ReturnType<typeof twoRouters>['sent'], path: string) =>

@@ -196,8 +196,8 @@ describe('upstream TLS', { skip: noOpenssl }, () => {
       assert.equal(fake.requests.length, 0, 'nothing reached the impostor');
       // The origin reads the proxy's alert, and the log line crosses a pipe, maybe after the answer arrived.
       await waitFor(() => fake.handshakes.failed >= 1, 'the impostor to see its handshake refused');
-      await waitFor(() => proxy.logs.some((entry) => entry.status === 502), 'the 502 log line');
-      const line = proxy.logs.find((entry) => entry.status === 502);
+      await waitFor(() => proxy.logs.some((entry) => entry.msg === 'atom failed'), 'the atom failed line');
+      const line = proxy.logs.find((entry) => entry.msg === 'atom failed');
       assert.equal(line?.upstream, `https://127.0.0.1:${fake.port}`);
       assert.match(String(line?.cause), /certificate/i);
     } finally {

@@ -10,6 +10,8 @@ export interface AtomRequest {
   hasBody: boolean;
   /** Declared Content-Length, -1 when the body is chunked or absent. */
   contentLength: number;
+  /** The client, `address:port` (uWS gives no port: `address`), for the access log. */
+  client: string;
 }
 
 /** How the forwarder answers one client request; implemented once per engine. */

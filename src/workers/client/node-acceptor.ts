@@ -198,7 +198,7 @@ export class NodeAcceptor implements Acceptor {
       httpVersion,
       authority: target.authority,
     });
-    const atomRequest = atomRequestOf(request.method ?? 'GET', target.path!, cleaned);
+    const atomRequest = atomRequestOf(request.method ?? 'GET', target.path!, cleaned, `${socket.remoteAddress}:${socket.remotePort}`);
     if (!atomRequest.hasBody) {
       handle = this.forwarder.open(atomRequest, responder);
       return;

@@ -12,10 +12,11 @@ export interface CleanedRequest {
 }
 
 /** The atom a cleaned request becomes, for both engines. */
-export function atomRequestOf(method: string, path: string, cleaned: CleanedRequest): AtomRequest {
+export function atomRequestOf(method: string, path: string, cleaned: CleanedRequest, client: string): AtomRequest {
   return {
     method,
     path,
+    client,
     headers: cleaned.headers,
     hasBody: cleaned.chunked || cleaned.contentLength > 0,
     contentLength: cleaned.chunked ? -1 : cleaned.contentLength,

@@ -1,5 +1,5 @@
 import type { Link } from '../../atom/link.js';
-import { CREDIT_QUANTUM_BYTES, FLOW_WINDOW_BYTES, type ToAcceptor, type ToExecutor } from '../../atom/messages.js';
+import { CREDIT_QUANTUM_BYTES, FLOW_WINDOW_BYTES, type ToAcceptor, type ToExecutor, type UpstreamFacts } from '../../atom/messages.js';
 import type { AtomHandle, AtomRequest, ClientResponder } from '../client/client-side.js';
 import { errorText } from '../client/error-text.js';
 import { bodyBytesHandled } from '../thread/young-buffers.js';
@@ -33,6 +33,14 @@ export class Exchange implements AtomHandle {
   /** Times the atom was sent again after a failed attempt. */
   retries = 0;
   readonly startedAt = performance.now();
+  /** Milliseconds until a worker first took the atom (its wait in the queue); -1 while it has not. */
+  queuedMs = -1;
+  /** The failure that ended it (see `fail` and `clientGone`), null when it completed. */
+  cause: string | null = null;
+  /** Response body bytes relayed to the client. */
+  responseBytes = 0;
+  /** The upstream connection that answered, from the response head; null when none did. */
+  upstreamFacts: UpstreamFacts | null = null;
   private done = false;
   private headSent = false;
   /** Every body chunk so far while they fit in replayMaxBodyBytes; null once they did not. */
@@ -62,6 +70,11 @@ export class Exchange implements AtomHandle {
     return this.headSent;
   }
 
+  /** Request body bytes read from the client so far. */
+  get requestBytes(): number {
+    return this.bodyBytes;
+  }
+
   /** Every body byte the client sent so far is in hand, so the atom can be sent again from its start. */
   get bodyHeld(): boolean {
     return this.heldBody !== null;
@@ -81,6 +94,7 @@ export class Exchange implements AtomHandle {
   /** The forwarder assigned a worker: send the atom and whatever body already arrived. */
   start(slot: number): void {
     this.slot = slot;
+    if (this.queuedMs < 0) this.queuedMs = Math.round(performance.now() - this.startedAt);
     const { request } = this;
     const link = this.host.linkTo(slot);
     link.send({ k: 'open', id: this.id, u: this.upstream, m: request.method, p: request.path, h: request.headers, b: request.hasBody });
@@ -119,6 +133,7 @@ export class Exchange implements AtomHandle {
 
   clientGone(): void {
     if (this.done) return;
+    this.cause = 'client closed the connection before the response finished';
     this.finish(true);
     this.host.logFailure(this, 499, 'client closed the connection before the response finished');
   }
@@ -135,6 +150,7 @@ export class Exchange implements AtomHandle {
         }
         this.status = message.s;
         this.headSent = true;
+        this.upstreamFacts = message.u;
         break;
       case 'data':
         this.relayData(message.c);
@@ -161,7 +177,8 @@ export class Exchange implements AtomHandle {
   fail(status: number, cause: string, bodyUnread: boolean, extraHeaders: string[] = []): void {
     if (this.done) return;
     // Finished first: cutting a uWS response runs its onAborted (→ clientGone) synchronously.
-    this.status = status;
+    if (!this.headSent) this.status = status;
+    this.cause = cause;
     this.finish(true);
     this.host.logFailure(this, status, cause);
     if (this.headSent) this.responder.abort();
@@ -177,6 +194,7 @@ export class Exchange implements AtomHandle {
 
   private relayData(chunk: Uint8Array): void {
     this.responseCredit += chunk.byteLength;
+    this.responseBytes += chunk.byteLength;
     bodyBytesHandled(chunk.byteLength);
     if (!this.responder.write(chunk)) {
       if (!this.awaitingDrain) {

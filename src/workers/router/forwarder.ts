@@ -6,6 +6,7 @@ import { Cell, Thread, Upstream, type PoolIndex } from '../../pool/pool-index.js
 import { UpstreamHealth } from '../../pool/upstream-health.js';
 import type { AtomHandle, AtomRequest, ClientResponder } from '../client/client-side.js';
 import { errorText } from '../client/error-text.js';
+import type { AccessLog } from './access-log.js';
 import { AtomQueue } from './atom-queue.js';
 import { RoundRobinBalancer } from './balancer.js';
 import { Exchange, type ExchangeHost } from './exchange.js';
@@ -54,7 +55,6 @@ export class Forwarder implements ExchangeHost {
   private readonly awaitingWake: boolean[];
   private readonly balancer: RoundRobinBalancer;
   private nextId = 1;
-  private readonly debug: boolean;
   readonly maxBodyBytes: number;
   readonly replayMaxBodyBytes: number;
 
@@ -65,6 +65,8 @@ export class Forwarder implements ExchangeHost {
     private readonly here: number,
     private readonly executors: Executors,
     private readonly log: Logger,
+    /** One line per finished atom; null with ATOM_ACCESS_LOG=off. */
+    private readonly accessLog: AccessLog | null,
   ) {
     const health = new UpstreamHealth(index, policy.maxFails, policy.failTimeoutMs, (upstream, failures) =>
       log.warn({ upstream: policy.upstreams[upstream], failures, forMs: policy.failTimeoutMs }, 'upstream marked down'),
@@ -80,7 +82,6 @@ export class Forwarder implements ExchangeHost {
     this.awaitingWake = policy.upstreams.map(() => false);
     this.maxBodyBytes = policy.maxBodyBytes;
     this.replayMaxBodyBytes = policy.replayMaxBodyBytes;
-    this.debug = log.isLevelEnabled('debug');
   }
 
   get inFlight(): number {
@@ -157,14 +158,7 @@ export class Forwarder implements ExchangeHost {
   finished(exchange: Exchange, cancelled: boolean): void {
     this.exchanges.delete(exchange.id);
     this.index.addRouted(exchange.upstream, this.here, Upstream.IN_FLIGHT, -1);
-    if (this.debug) {
-      this.log.debug(
-        { atom: exchange.id, method: exchange.request.method, path: exchange.request.path, status: exchange.status,
-          upstream: this.policy.upstreams[exchange.upstream], worker: exchange.slot,
-          ms: Math.round(performance.now() - exchange.startedAt) },
-        'atom done',
-      );
-    }
+    this.accessLog?.write(exchange, this.policy.upstreams[exchange.upstream]!);
     if (exchange.slot < 0) {
       if (this.queues[exchange.upstream]!.remove(exchange)) this.index.addRouted(exchange.upstream, this.here, Upstream.QUEUED, -1);
       return;

@@ -6,6 +6,7 @@ import { NodeAcceptor } from '../client/node-acceptor.js';
 import { loadServerCertificates, type ServerTls } from '../client/server-certificates.js';
 import { UwsAcceptor } from '../client/uws-acceptor.js';
 import { loadNativeUws } from '../client/uws-loader.js';
+import { AccessLog } from '../router/access-log.js';
 import { Forwarder, type ForwarderPolicy } from '../router/forwarder.js';
 import type { ExecutorSettings } from '../upstream/executor-settings.js';
 import { canPreconnect } from '../upstream/preconnect.js';
@@ -39,6 +40,7 @@ export class ThreadProxy {
   private readonly pools: UpstreamConnections[];
   private readonly links: ThreadLinks;
   private readonly forwarder: Forwarder;
+  private readonly accessLog: AccessLog | null;
   /** The plain listener, then the TLS one when ATOM_TLS_PORT is set: one engine instance each. */
   private readonly acceptors: Acceptor[];
 
@@ -57,7 +59,8 @@ export class ThreadProxy {
     const settings: ExecutorSettings = { ...config.upstream, upstreams: config.upstreams };
     this.pools = config.upstreams.map((origin, upstream) => new UpstreamConnections(origin, settings, this.index, upstream, slot));
     this.links = new ThreadLinks(slot, config.workers, this.pools, (message) => this.forwarder.deliver(message), attachment.peers);
-    this.forwarder = new Forwarder(forwarderPolicy(config), this.index, slot, this.links, log);
+    this.accessLog = config.accessLog ? new AccessLog(config.accessLog, slot) : null;
+    this.forwarder = new Forwarder(forwarderPolicy(config), this.index, slot, this.links, log, this.accessLog);
     const acceptorFor = (tls: ServerTls | null): Acceptor =>
       uws ? new UwsAcceptor(uws.module, config.client, this.forwarder, log, tls) : new NodeAcceptor(config, this.forwarder, log, tls);
     const tls = config.tls ? { certificates: loadServerCertificates(config.tls), ticketKeys: attachment.ticketKeys } : null;
@@ -141,6 +144,7 @@ export class ThreadProxy {
     await Promise.all(this.acceptors.map((acceptor) => acceptor.close()));
     this.links.close();
     await Promise.all(this.pools.map((pool) => pool.close()));
+    this.accessLog?.close();
     this.attachment.control.close();
   }
 

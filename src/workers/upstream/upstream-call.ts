@@ -1,6 +1,6 @@
 import type { Dispatcher } from 'undici';
 import type { Link } from '../../atom/link.js';
-import { CREDIT_QUANTUM_BYTES, FLOW_WINDOW_BYTES, type FailureKind, type ToAcceptor, type ToExecutor } from '../../atom/messages.js';
+import { CREDIT_QUANTUM_BYTES, FLOW_WINDOW_BYTES, type FailureKind, type ToAcceptor, type ToExecutor, type UpstreamFacts } from '../../atom/messages.js';
 import { bodyBytesHandled } from '../thread/young-buffers.js';
 import { RequestBody } from './request-body.js';
 import { cleanResponseHeaders } from './response-headers.js';
@@ -34,6 +34,7 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
   private readonly pooled: boolean;
   /** Sockets the connection had opened before this attempt: unchanged at a failure means it never connected. */
   private readonly opensBefore: number;
+  private readonly startedAt = performance.now();
 
   constructor(
     private readonly open: Open,
@@ -84,7 +85,7 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
     if (statusCode < 200) return true; // 1xx interim responses are the upstream hop's business
     this.responded = true;
     this.resume = resume;
-    this.link.send({ k: 'head', id: this.id, s: statusCode, t: statusText, h: cleanResponseHeaders(rawHeaders) });
+    this.link.send({ k: 'head', id: this.id, s: statusCode, t: statusText, h: cleanResponseHeaders(rawHeaders), u: this.facts() });
     return true;
   }
 
@@ -109,6 +110,19 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
     }
     this.body?.fail(error);
     this.finish();
+  }
+
+  private facts(): UpstreamFacts {
+    const { connection, startedAt } = this;
+    const now = performance.now();
+    const opened = connection.opens !== this.opensBefore;
+    return {
+      r: this.pooled && !opened,
+      a: Math.round(now - connection.openedAt),
+      n: connection.requests,
+      c: opened ? Math.max(0, Math.round(connection.openedAt - startedAt)) : 0,
+      f: Math.round(now - startedAt),
+    };
   }
 
   /** What this failure allows (see FailureKind); the rule is in docs/pool.md. */

@@ -1,5 +1,5 @@
 import { createPrivateKey, X509Certificate } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { createSecureContext } from 'node:tls';
 import { ConfigError, VARIABLES, type Config } from './config.js';
 
@@ -40,12 +40,22 @@ function checkPair(certVariable: FileVariable, certFile: string, keyVariable: Fi
   }
 }
 
+/** The access log file must open for appending (it is created if missing; its folder must exist). */
+function checkAccessLog(file: string): void {
+  try {
+    closeSync(openSync(file, 'a'));
+  } catch (error) {
+    throw new ConfigError(`${VARIABLES.accessLog.name}: cannot open ${file} for appending: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+}
+
 /**
- * Reads every TLS file the configuration names, so that a missing or bad one stops the start with one line
- * naming its variable, instead of failing in every thread or at the first connection.
+ * Opens every file the configuration names (TLS material, the access log), so that a missing or bad one stops
+ * the start with one line naming its variable, instead of failing in every thread or at the first connection.
  */
-export function checkTlsFiles(config: Config): void {
+export function checkConfigFiles(config: Config): void {
   const v = VARIABLES;
+  if (config.accessLog && config.accessLog !== 'stdout') checkAccessLog(config.accessLog);
   config.tls?.certFiles.forEach((certFile, i) => checkPair(v.tlsCertFiles, certFile, v.tlsKeyFiles, config.tls!.keyFiles[i]!));
   const upstream = config.upstream.tls;
   if (upstream.caFile) checkCertificate(v.upstreamCaFile, upstream.caFile);

@@ -1,0 +1,54 @@
+import { pino, type Logger } from 'pino';
+import type { Exchange } from './exchange.js';
+
+/** Where the access log goes: 'stdout' or a file path (ATOM_ACCESS_LOG; 'off' never gets here). */
+export type AccessLogTarget = string;
+
+/**
+ * One JSON line per atom, as nginx's access log or the AWS ALB's, written off the hot path: each thread has its
+ * own pino logger on an asynchronous sonic-boom destination, which gathers the lines of a turn into one write.
+ * Writes hold whole lines and stay within PIPE_BUF (maxWrite 4096), so lines from several threads never mix on
+ * a pipe, and a file is opened for appending, so they never overwrite each other.
+ */
+export class AccessLog {
+  private readonly destination: ReturnType<typeof pino.destination>;
+  private readonly logger: Logger;
+
+  constructor(target: AccessLogTarget, thread: number) {
+    this.destination = pino.destination({ dest: target === 'stdout' ? 1 : target, sync: false, append: true, maxWrite: 4096 });
+    this.logger = pino({ base: { pid: process.pid, thread }, timestamp: pino.stdTimeFunctions.isoTime }, this.destination);
+  }
+
+  /** The atom is over: what the client asked and got, and what the upstream side did. */
+  write(exchange: Exchange, upstream: string): void {
+    const { request, upstreamFacts: facts } = exchange;
+    this.logger.info(
+      {
+        client: request.client,
+        method: request.method,
+        path: request.path,
+        // 499 as nginx: the client left before any answer was sent.
+        status: exchange.status || (exchange.cause ? 499 : 0),
+        requestBytes: exchange.requestBytes,
+        responseBytes: exchange.responseBytes,
+        upstream,
+        worker: exchange.slot,
+        reused: facts?.r ?? false,
+        connectionAgeMs: facts?.a ?? null,
+        connectionRequests: facts?.n ?? null,
+        replays: exchange.retries,
+        queuedMs: exchange.queuedMs,
+        connectMs: facts?.c ?? null,
+        firstByteMs: facts?.f ?? null,
+        totalMs: Math.round(performance.now() - exchange.startedAt),
+        termination: exchange.cause ?? 'completed',
+      },
+      'access',
+    );
+  }
+
+  /** Writes what is still buffered; called as the thread closes. */
+  close(): void {
+    this.destination.flushSync();
+  }
+}

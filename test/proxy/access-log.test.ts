@@ -1,0 +1,141 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { engineSkip, ENGINES } from '../helpers/matrix.js';
+import { startOrigin, type TestOrigin } from '../helpers/origin.js';
+import { startProxy, startProxyExpectingFailure, type ProxyProcess } from '../helpers/proxy-process.js';
+import { waitFor } from '../helpers/wait.js';
+
+type Entry = Record<string, unknown>;
+
+const accessLines = (proxy: ProxyProcess): Entry[] => proxy.logs.filter((line) => line.msg === 'access');
+
+/** One request on its own connection with `Connection: close`; resolves with the status and the body length. */
+function closeRequest(port: number, path: string, body?: string): Promise<{ status: number; bytes: number }> {
+  return new Promise((resolve, reject) => {
+    const headers: Record<string, string> = { connection: 'close' };
+    if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body));
+    const call = request({ host: '127.0.0.1', port, path, method: body === undefined ? 'GET' : 'POST', agent: false, headers }, (response) => {
+      let bytes = 0;
+      response.on('data', (chunk: Buffer) => (bytes += chunk.length));
+      response.on('end', () => resolve({ status: response.statusCode!, bytes }));
+    });
+    call.once('error', reject).end(body);
+  });
+}
+
+for (const engine of ENGINES) {
+  describe(`the access log, ${engine} engine`, { skip: engineSkip(engine) }, () => {
+    let origin: TestOrigin;
+    let proxy: ProxyProcess;
+
+    before(async () => {
+      origin = await startOrigin((incoming, response) => {
+        incoming.resume();
+        incoming.on('end', () => response.end(incoming.url === '/big' ? 'x'.repeat(5000) : 'ok'));
+      });
+      proxy = await startProxy({ ATOM_ACCEPTOR: engine, ATOM_WORKERS: '1', ATOM_UPSTREAMS: origin.url });
+    });
+
+    after(async () => {
+      await proxy.stop();
+      await origin.close();
+    });
+
+    it('writes one line per atom: client, request, answer, bytes, and a reused upstream connection with 0 ms connect', async () => {
+      for (let i = 0; i < 3; i++) assert.equal((await closeRequest(proxy.port, `/a${i}`)).status, 200);
+      const upload = await closeRequest(proxy.port, '/big', 'hello upstream');
+      assert.deepEqual(upload, { status: 200, bytes: 5000 });
+      await waitFor(() => accessLines(proxy).length >= 4, 'four access lines');
+      const lines = accessLines(proxy);
+      assert.deepEqual(lines.map((line) => line.path), ['/a0', '/a1', '/a2', '/big']);
+      assert.equal(origin.connections, 1, 'the close clients shared one upstream connection');
+      for (const [i, line] of lines.entries()) {
+        assert.equal(line.status, 200);
+        assert.equal(line.method, i < 3 ? 'GET' : 'POST');
+        assert.match(String(line.client), engine === 'node' ? /^127\.0\.0\.1:\d+$/ : /^127\.0\.0\.1$/);
+        assert.equal(line.upstream, origin.url);
+        assert.equal(line.thread, 0);
+        assert.equal(line.worker, 0);
+        assert.equal(line.replays, 0);
+        assert.equal(line.termination, 'completed');
+        assert.equal(line.connectionRequests, i + 1);
+        for (const field of ['queuedMs', 'firstByteMs', 'totalMs', 'connectionAgeMs']) assert.equal(typeof line[field], 'number', field);
+      }
+      assert.equal(lines[0]!.reused, false);
+      assert.ok((lines[0]!.connectMs as number) >= 0);
+      for (const line of lines.slice(1)) {
+        assert.equal(line.reused, true);
+        assert.equal(line.connectMs, 0);
+      }
+      assert.equal(lines[3]!.requestBytes, Buffer.byteLength('hello upstream'));
+      assert.equal(lines[3]!.responseBytes, 5000);
+    });
+
+    it('says why an atom ended early: a client that left, or an answer the proxy gave itself', async () => {
+      const before = accessLines(proxy).length;
+      const held = await startOrigin(() => {}); // never answers
+      const second = await startProxy({ ATOM_ACCEPTOR: engine, ATOM_WORKERS: '1', ATOM_UPSTREAMS: held.url });
+      try {
+        const call = request({ host: '127.0.0.1', port: second.port, path: '/slow', agent: false });
+        call.on('error', () => {});
+        call.end();
+        await waitFor(() => held.connections === 1, 'the request to reach the silent origin');
+        call.destroy();
+        await waitFor(() => accessLines(second).some((line) => line.path === '/slow'), 'the line of the atom the client left');
+        const left = accessLines(second).find((line) => line.path === '/slow')!;
+        assert.equal(left.status, 499);
+        assert.match(String(left.termination), /client closed the connection/);
+      } finally {
+        await second.stop();
+        await held.close();
+      }
+      assert.equal(accessLines(proxy).length, before, 'the first proxy logged nothing meanwhile');
+    });
+  });
+}
+
+describe('where the access log goes', () => {
+  let origin: TestOrigin;
+  let dir: string;
+
+  before(async () => {
+    origin = await startOrigin();
+    dir = mkdtempSync(join(tmpdir(), 'atomproxy-access-'));
+  });
+
+  after(async () => {
+    await origin.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('writes to a file with ATOM_ACCESS_LOG=<path>, every line there by the time the proxy stopped', async () => {
+    const file = join(dir, 'access.log');
+    const proxy = await startProxy({ ATOM_WORKERS: '1', ATOM_UPSTREAMS: origin.url, ATOM_ACCESS_LOG: file });
+    for (let i = 0; i < 20; i++) assert.equal((await closeRequest(proxy.port, `/f${i}`)).status, 200);
+    await proxy.stop();
+    const lines = readFileSync(file, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as Entry);
+    assert.deepEqual(lines.map((line) => line.path), Array.from({ length: 20 }, (_, i) => `/f${i}`));
+    assert.equal(accessLines(proxy).length, 0, 'nothing on stdout');
+  });
+
+  it('writes nothing with ATOM_ACCESS_LOG=off', async () => {
+    const proxy = await startProxy({ ATOM_WORKERS: '1', ATOM_UPSTREAMS: origin.url, ATOM_ACCESS_LOG: 'off' });
+    try {
+      assert.equal((await closeRequest(proxy.port, '/quiet')).status, 200);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      assert.equal(accessLines(proxy).length, 0);
+    } finally {
+      await proxy.stop();
+    }
+  });
+
+  it('stops the start naming the variable when the file cannot be opened', async () => {
+    const { code, stderr } = await startProxyExpectingFailure({ ATOM_ACCESS_LOG: join(dir, 'missing-folder', 'access.log') });
+    assert.equal(code, 2);
+    assert.match(stderr, /^atomproxy: ATOM_ACCESS_LOG: cannot open .*missing-folder\/access\.log for appending: ENOENT\n$/);
+  });
+});
