@@ -8,6 +8,7 @@ import { viewPool, viewThreads } from '../pool/pool-view.js';
 import type { EngineView } from '../workers/client/acceptor.js';
 import { http } from '../shared/node-http.js';
 import type { Config } from './config.js';
+import { createMetrics } from './metrics.js';
 import type { ThreadSupervisor } from './thread-supervisor.js';
 
 export interface AdminServer {
@@ -16,6 +17,7 @@ export interface AdminServer {
 }
 
 const POOL_PATH = '/__atomproxy/pool';
+const METRICS_PATH = '/metrics';
 /** Ends a worker thread as a crash would (the drill the supervisor's recovery is built for). */
 const KILL_PATH = /^\/__atomproxy\/workers\/(\d+)\/kill$/;
 
@@ -44,6 +46,7 @@ export async function startAdminServer(
   threads: Pick<ThreadSupervisor, 'threads' | 'kill'>,
   log: Logger,
 ): Promise<AdminServer> {
+  const metrics = createMetrics(index, upstreams);
   const server: Server = http.createServer((request, response) => {
     request.resume();
     answer(request, response);
@@ -57,6 +60,14 @@ export async function startAdminServer(
       const view = { engine, workers: threads.threads, threads: viewThreads(index), upstreams: viewPool(index, upstreams) };
       return reply(response, 200, JSON.stringify(view), ['content-type', 'application/json']);
     }
+    if (path === METRICS_PATH) {
+      if (request.method !== 'GET' && request.method !== 'HEAD') return reply(response, 405, 'use GET\n', ['allow', 'GET, HEAD']);
+      void metrics.metrics().then(
+        (text) => reply(response, 200, text, ['content-type', metrics.contentType]),
+        (error: Error) => reply(response, 500, `metrics failed: ${error.message}\n`),
+      );
+      return;
+    }
     if (kill) {
       if (request.method !== 'POST') return reply(response, 405, 'use POST\n', ['allow', 'POST']);
       if (!allowKill) return reply(response, 403, 'the kill drill is off; start with ATOM_ADMIN_ALLOW_KILL=1 to allow it\n');
@@ -66,7 +77,7 @@ export async function startAdminServer(
       threads.kill(slot);
       return reply(response, 202, `worker ${slot} is being killed; piscina replaces it\n`);
     }
-    reply(response, 404, `not found; try GET ${POOL_PATH}\n`);
+    reply(response, 404, `not found; try GET ${POOL_PATH} or GET ${METRICS_PATH}\n`);
   };
   server.listen(port, host);
   try {

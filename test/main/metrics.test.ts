@@ -1,0 +1,105 @@
+import assert from 'node:assert/strict';
+import { request } from 'node:http';
+import { after, before, describe, it } from 'node:test';
+import { startOrigin, type TestOrigin } from '../helpers/origin.js';
+import { startProxy, type ProxyProcess } from '../helpers/proxy-process.js';
+
+interface Sample {
+  name: string;
+  labels: Record<string, string>;
+  value: number;
+}
+
+/**
+ * Reads Prometheus text exposition format strictly, as promtool's checks would: every sample belongs to a
+ * metric announced by HELP and TYPE lines, names and labels are well formed, values are numbers, counters end
+ * in _total, and no series appears twice.
+ */
+function parseExposition(text: string): { types: Map<string, string>; samples: Sample[] } {
+  const types = new Map<string, string>();
+  const helps = new Set<string>();
+  const samples: Sample[] = [];
+  const seen = new Set<string>();
+  for (const line of text.split('\n')) {
+    if (line === '') continue;
+    const meta = /^# (HELP|TYPE) ([a-zA-Z_:][a-zA-Z0-9_:]*) (.+)$/.exec(line);
+    if (meta) {
+      if (meta[1] === 'HELP') helps.add(meta[2]!);
+      else {
+        assert.match(meta[3]!, /^(counter|gauge|histogram|summary|untyped)$/, line);
+        types.set(meta[2]!, meta[3]!);
+      }
+      continue;
+    }
+    const sample = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})? (-?[0-9.e+-]+|NaN|[+-]Inf)$/.exec(line);
+    assert.ok(sample, `not a sample line: ${line}`);
+    const labels: Record<string, string> = {};
+    for (const pair of (sample[3] ?? '').split(/,(?=[a-zA-Z_])/).filter(Boolean)) {
+      const label = /^([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"$/.exec(pair);
+      assert.ok(label, `bad label in ${line}`);
+      labels[label[1]!] = label[2]!;
+    }
+    const family = [...types.keys()].find((name) => sample[1] === name || (sample[1]!.startsWith(`${name}_`) && types.get(name) !== 'counter'));
+    assert.ok(family ?? types.has(sample[1]!), `sample without TYPE: ${line}`);
+    assert.ok(helps.has(family ?? sample[1]!), `sample without HELP: ${line}`);
+    assert.ok(!seen.has(`${sample[1]}${sample[2] ?? ''}`), `series twice: ${line}`);
+    seen.add(`${sample[1]}${sample[2] ?? ''}`);
+    samples.push({ name: sample[1]!, labels, value: Number(sample[4]) });
+  }
+  for (const [name, type] of types) if (type === 'counter') assert.match(name, /_total$/, `counter ${name} must end in _total`);
+  return { types, samples };
+}
+
+function closeGet(port: number, path: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    request({ host: '127.0.0.1', port, path, agent: false, headers: { connection: 'close' } }, (response) => {
+      response.resume();
+      response.on('end', () => resolve(response.statusCode!));
+    }).once('error', reject).end();
+  });
+}
+
+describe('GET /metrics on the admin listener', () => {
+  let origin: TestOrigin;
+  let proxy: ProxyProcess;
+
+  before(async () => {
+    origin = await startOrigin();
+    proxy = await startProxy({ ATOM_WORKERS: '1', ATOM_UPSTREAMS: origin.url, ATOM_ACCESS_LOG: 'off' });
+  });
+
+  after(async () => {
+    await proxy.stop();
+    await origin.close();
+  });
+
+  it('exposes the shared pool in Prometheus text format, equal to the pool view', async () => {
+    for (let i = 0; i < 10; i++) assert.equal(await closeGet(proxy.port, `/m${i}`), 200);
+    const response = await fetch(`${proxy.adminUrl}/metrics`);
+    assert.equal(response.status, 200);
+    assert.match(response.headers.get('content-type') ?? '', /^text\/plain; version=0\.0\.4/);
+    const { types, samples } = parseExposition(await response.text());
+    const value = (name: string, labels: Record<string, string> = { upstream: origin.url }) =>
+      samples.find((sample) => sample.name === name && Object.entries(labels).every(([key, wanted]) => sample.labels[key] === wanted))?.value;
+    const [view] = (await proxy.pool()).upstreams;
+    assert.equal(value('atomproxy_upstream_requests_total'), 10);
+    assert.equal(value('atomproxy_upstream_requests_total'), view!.requests);
+    assert.equal(value('atomproxy_upstream_connections_opened_total'), 1, 'ten close clients, one upstream connection');
+    assert.equal(value('atomproxy_upstream_connections_reused_total'), 9);
+    assert.equal(value('atomproxy_upstream_connections', { upstream: origin.url, state: 'idle' }), 1);
+    assert.equal(value('atomproxy_upstream_connections', { upstream: origin.url, state: 'busy' }), 0);
+    assert.equal(value('atomproxy_upstream_up'), 1);
+    assert.equal(value('atomproxy_thread_atoms_total', { thread: '0' }), 10);
+    assert.equal(types.get('atomproxy_upstream_requests_total'), 'counter');
+    assert.equal(types.get('atomproxy_upstream_queued'), 'gauge');
+    assert.ok((value('process_resident_memory_bytes', {}) ?? 0) > 10 * 1024 * 1024, 'process memory is there');
+  });
+
+  it('counts on: a second scrape after more traffic shows the new totals', async () => {
+    const scrape = async () => parseExposition(await (await fetch(`${proxy.adminUrl}/metrics`)).text()).samples;
+    const before = (await scrape()).find((sample) => sample.name === 'atomproxy_upstream_requests_total')!.value;
+    for (let i = 0; i < 3; i++) assert.equal(await closeGet(proxy.port, '/more'), 200);
+    const after = (await scrape()).find((sample) => sample.name === 'atomproxy_upstream_requests_total')!.value;
+    assert.equal(after - before, 3);
+  });
+});
