@@ -31,7 +31,8 @@ function parseExposition(text: string): { types: Map<string, string>; samples: S
       }
       continue;
     }
-    const sample = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})? (-?[0-9.e+-]+|NaN|[+-]Inf)$/.exec(line);
+    // Values are Go floats, as Prometheus parses them: NaN and Inf in any case (prom-client writes "Nan").
+    const sample = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})? (-?[0-9.e+-]+|[Nn][Aa][Nn]|[+-]?[Ii][Nn][Ff])$/.exec(line);
     assert.ok(sample, `not a sample line: ${line}`);
     const labels: Record<string, string> = {};
     for (const pair of (sample[3] ?? '').split(/,(?=[a-zA-Z_])/).filter(Boolean)) {
