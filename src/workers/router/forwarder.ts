@@ -158,15 +158,17 @@ export class Forwarder implements ExchangeHost {
   finished(exchange: Exchange, cancelled: boolean): void {
     this.exchanges.delete(exchange.id);
     this.index.addRouted(exchange.upstream, this.here, Upstream.IN_FLIGHT, -1);
-    this.accessLog?.write(exchange, this.policy.upstreams[exchange.upstream]!);
     if (exchange.slot < 0) {
       if (this.queues[exchange.upstream]!.remove(exchange)) this.index.addRouted(exchange.upstream, this.here, Upstream.QUEUED, -1);
-      return;
+    } else if (cancelled && this.executors.reachable(exchange.slot)) {
+      // A cancelled atom's connection may stay busy a moment after the cancel: it keeps its place under the cap
+      // until its executor says `released`, or forever if that thread is gone.
+      this.releasing.set(exchange.id, exchange);
+    } else {
+      this.unassign(exchange.upstream, exchange.slot);
     }
-    // A cancelled atom's connection may stay busy a moment after the cancel: it keeps its place under the cap
-    // until its executor says `released`, or forever if that thread is gone.
-    if (cancelled && this.executors.reachable(exchange.slot)) this.releasing.set(exchange.id, exchange);
-    else this.unassign(exchange.upstream, exchange.slot);
+    // Last: the client may already hold its whole response, and its next request must find the connection free.
+    this.accessLog?.write(exchange, this.policy.upstreams[exchange.upstream]!);
   }
 
   /** An atom left `slot`: its place there is free for atoms waiting in this thread or any other. */
