@@ -5,11 +5,16 @@ import { ConfigError, VARIABLES, type Config } from './config.js';
 
 type FileVariable = { name: string };
 
+/** What went wrong opening a file: its errno code (ENOENT, EACCES…), else the message. */
+function openFailure(error: unknown): string {
+  return (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+}
+
 function readPem(variable: FileVariable, file: string): string {
   try {
     return readFileSync(file, 'utf8');
   } catch (error) {
-    throw new ConfigError(`${variable.name}: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    throw new ConfigError(`${variable.name}: cannot read ${file}: ${openFailure(error)}`);
   }
 }
 
@@ -45,7 +50,7 @@ function checkAccessLog(file: string): void {
   try {
     closeSync(openSync(file, 'a'));
   } catch (error) {
-    throw new ConfigError(`${VARIABLES.accessLog.name}: cannot open ${file} for appending: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    throw new ConfigError(`${VARIABLES.accessLog.name}: cannot open ${file} for appending: ${openFailure(error)}`);
   }
 }
 

@@ -13,6 +13,13 @@ const UPSTREAM_COUNTERS: Array<{ name: string; help: string; field: UpstreamNumb
   { name: 'atomproxy_upstream_replays_total', help: 'Atoms sent again after a failed attempt.', field: 'replays' },
 ];
 
+/** Levels kept in the shared index, per upstream, exported as gauges. */
+const UPSTREAM_GAUGES: Array<{ name: string; help: string; value: (upstream: UpstreamView) => number }> = [
+  { name: 'atomproxy_upstream_up', help: '1 while the upstream takes traffic, 0 while passive health keeps it out.', value: (upstream) => (upstream.down ? 0 : 1) },
+  { name: 'atomproxy_upstream_in_flight', help: 'Atoms under way to the upstream, queued ones included.', value: (upstream) => upstream.inFlight },
+  { name: 'atomproxy_upstream_queued', help: 'Atoms waiting for an upstream connection, in every thread.', value: (upstream) => upstream.queued },
+];
+
 /** Connection states of the pool index, exported as one gauge with a `state` label. */
 const CONNECTION_STATES = ['idle', 'busy', 'connecting', 'warming'] as const;
 
@@ -26,15 +33,17 @@ export function createMetrics(index: PoolIndex, upstreams: string[]): Registry {
   collectDefaultMetrics({ register: registry });
   // Each collector reads the index itself: a few hundred numbers, and no reliance on the order prom-client runs them.
   const pool = (): UpstreamView[] => viewPool(index, upstreams);
-  new Gauge({
-    name: 'atomproxy_upstream_up',
-    help: '1 while the upstream takes traffic, 0 while passive health keeps it out.',
-    labelNames: ['upstream'],
-    registers: [registry],
-    collect() {
-      for (const upstream of pool()) this.set({ upstream: upstream.url }, upstream.down ? 0 : 1);
-    },
-  });
+  for (const { name, help, value } of UPSTREAM_GAUGES) {
+    new Gauge({
+      name,
+      help,
+      labelNames: ['upstream'],
+      registers: [registry],
+      collect() {
+        for (const upstream of pool()) this.set({ upstream: upstream.url }, value(upstream));
+      },
+    });
+  }
   for (const { name, help, field } of UPSTREAM_COUNTERS) {
     new Counter({
       name,
@@ -54,24 +63,6 @@ export function createMetrics(index: PoolIndex, upstreams: string[]): Registry {
     registers: [registry],
     collect() {
       for (const upstream of pool()) for (const state of CONNECTION_STATES) this.set({ upstream: upstream.url, state }, upstream[state]);
-    },
-  });
-  new Gauge({
-    name: 'atomproxy_upstream_in_flight',
-    help: 'Atoms under way to the upstream, queued ones included.',
-    labelNames: ['upstream'],
-    registers: [registry],
-    collect() {
-      for (const upstream of pool()) this.set({ upstream: upstream.url }, upstream.inFlight);
-    },
-  });
-  new Gauge({
-    name: 'atomproxy_upstream_queued',
-    help: 'Atoms waiting for an upstream connection, in every thread.',
-    labelNames: ['upstream'],
-    registers: [registry],
-    collect() {
-      for (const upstream of pool()) this.set({ upstream: upstream.url }, upstream.queued);
     },
   });
   for (const [name, help, field] of [

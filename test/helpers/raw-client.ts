@@ -149,3 +149,10 @@ export async function rawRequest(port: number, request: string | Buffer, options
     client.destroy();
   }
 }
+
+/** One GET (or, with `body`, POST) on its own connection with `Connection: close`. */
+export function closeRequest(port: number, path: string, body?: string): Promise<RawResponse> {
+  const method = body === undefined ? 'GET' : 'POST';
+  const length = body === undefined ? '' : `Content-Length: ${Buffer.byteLength(body)}\r\n`;
+  return rawRequest(port, `${method} ${path} HTTP/1.1\r\nHost: t\r\nConnection: close\r\n${length}\r\n${body ?? ''}`);
+}

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { startOrigin, type TestOrigin } from '../helpers/origin.js';
 import { startProxy, type ProxyProcess } from '../helpers/proxy-process.js';
+import { closeRequest } from '../helpers/raw-client.js';
 
 interface Sample {
   name: string;
@@ -51,15 +51,6 @@ function parseExposition(text: string): { types: Map<string, string>; samples: S
   return { types, samples };
 }
 
-function closeGet(port: number, path: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    request({ host: '127.0.0.1', port, path, agent: false, headers: { connection: 'close' } }, (response) => {
-      response.resume();
-      response.on('end', () => resolve(response.statusCode!));
-    }).once('error', reject).end();
-  });
-}
-
 describe('GET /metrics on the admin listener', () => {
   let origin: TestOrigin;
   let proxy: ProxyProcess;
@@ -75,7 +66,7 @@ describe('GET /metrics on the admin listener', () => {
   });
 
   it('exposes the shared pool in Prometheus text format, equal to the pool view', async () => {
-    for (let i = 0; i < 10; i++) assert.equal(await closeGet(proxy.port, `/m${i}`), 200);
+    for (let i = 0; i < 10; i++) assert.equal((await closeRequest(proxy.port, `/m${i}`)).status, 200);
     const response = await fetch(`${proxy.adminUrl}/metrics`);
     assert.equal(response.status, 200);
     assert.match(response.headers.get('content-type') ?? '', /^text\/plain; version=0\.0\.4/);
@@ -99,7 +90,7 @@ describe('GET /metrics on the admin listener', () => {
   it('counts on: a second scrape after more traffic shows the new totals', async () => {
     const scrape = async () => parseExposition(await (await fetch(`${proxy.adminUrl}/metrics`)).text()).samples;
     const before = (await scrape()).find((sample) => sample.name === 'atomproxy_upstream_requests_total')!.value;
-    for (let i = 0; i < 3; i++) assert.equal(await closeGet(proxy.port, '/more'), 200);
+    for (let i = 0; i < 3; i++) assert.equal((await closeRequest(proxy.port, '/more')).status, 200);
     const after = (await scrape()).find((sample) => sample.name === 'atomproxy_upstream_requests_total')!.value;
     assert.equal(after - before, 3);
   });

@@ -147,7 +147,6 @@ export class NodeAcceptor implements Acceptor {
     this.server.closeIdleConnections();
   }
 
-
   refuseRequests(): void {
     this.refusing = true;
   }
