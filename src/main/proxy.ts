@@ -64,8 +64,10 @@ export async function startProxy(config: Config, log: Logger): Promise<RunningPr
         );
       }
       await admin?.close();
-      log.info({ pool: viewPool(index, config.upstreams) }, 'upstream pool counters at shutdown');
       await supervisor.close();
+      // Read once every thread has closed its connections: a thread still moving one (an idle timeout during the
+      // drain) would show it half-moved between two cells.
+      log.info({ pool: viewPool(index, config.upstreams) }, 'upstream pool counters at shutdown');
     },
   };
 }
