@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { AtomStats } from '../pool/atom-stats.js';
 import { PoolIndex } from '../pool/pool-index.js';
 import { viewPool } from '../pool/pool-view.js';
 import type { EngineView } from '../workers/client/acceptor.js';
@@ -29,14 +30,15 @@ export async function startProxy(config: Config, log: Logger): Promise<RunningPr
   const refusal = config.acceptor === 'node' ? nodeReusePortRefusal() : null;
   const accepting = refusal ? `thread 0 only: ${refusal}` : 'every thread';
   const index = PoolIndex.create(config.upstreams.length, config.workers);
-  const supervisor = new ThreadSupervisor(config, index, refusal === null, log);
+  const stats = AtomStats.create(config.upstreams.length);
+  const supervisor = new ThreadSupervisor(config, index, stats, refusal === null, log);
   let ports: number[];
   let engine: EngineView;
   let admin: AdminServer | null = null;
   try {
     ({ ports, engine } = await supervisor.start());
     if (config.admin.port !== 0) {
-      admin = await startAdminServer(config.admin, engine, index, config.upstreams, supervisor, log);
+      admin = await startAdminServer(config.admin, engine, index, stats, config.upstreams, supervisor, log);
     }
   } catch (error) {
     await supervisor.close();

@@ -5,6 +5,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import { Piscina } from 'piscina';
+import type { AtomStats } from '../pool/atom-stats.js';
 import type { PoolIndex } from '../pool/pool-index.js';
 import type { EngineView } from '../workers/client/acceptor.js';
 import type { ControlMessage, PeerPorts, ThreadAttachment, ThreadReport } from '../workers/thread/control.js';
@@ -66,6 +67,7 @@ export class ThreadSupervisor {
   constructor(
     private readonly config: Config,
     private readonly index: PoolIndex,
+    private readonly stats: AtomStats,
     /** Every thread listens on the port (SO_REUSEPORT); false: only thread 0 does. */
     private readonly shared: boolean,
     private readonly log: Logger,
@@ -169,6 +171,7 @@ export class ThreadSupervisor {
       slot,
       config: this.config,
       indexBuffer: this.index.buffer,
+      statsBuffer: this.stats.buffer,
       control: threadControl,
       peers,
       ticketKeys: this.ticketKeys,

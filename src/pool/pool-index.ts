@@ -71,8 +71,11 @@ export const Thread = {
   ATOMS: 3,
   /** Of those, atoms it sent to another thread's connection (a hop). */
   HOPS: 4,
+  /** Its event loop's delay over the last second, in microseconds: the 99th percentile and the largest. */
+  LOOP_DELAY_P99_US: 5,
+  LOOP_DELAY_MAX_US: 6,
 } as const;
-const THREAD_SIZE = 5;
+const THREAD_SIZE = 7;
 
 /** The upstream totals each router also keeps its own share of, so a dead router's share can be taken off. */
 const ROUTED_TOTALS = [Upstream.IN_FLIGHT, Upstream.QUEUED] as const;

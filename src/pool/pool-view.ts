@@ -39,6 +39,9 @@ export interface ThreadView {
   atoms: number;
   /** Of those, atoms that ran on another thread's upstream connection. */
   hops: number;
+  /** Its event loop's delay over the last second: 99th percentile and largest, in milliseconds. */
+  loopDelayP99Ms: number;
+  loopDelayMaxMs: number;
 }
 
 export function viewThreads(index: PoolIndex): ThreadView[] {
@@ -49,6 +52,8 @@ export function viewThreads(index: PoolIndex): ThreadView[] {
     accepting: index.thread(thread, Thread.ACCEPTING) === 1,
     atoms: index.thread(thread, Thread.ATOMS),
     hops: index.thread(thread, Thread.HOPS),
+    loopDelayP99Ms: index.thread(thread, Thread.LOOP_DELAY_P99_US) / 1000,
+    loopDelayMaxMs: index.thread(thread, Thread.LOOP_DELAY_MAX_US) / 1000,
   }));
 }
 

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { pino } from 'pino';
 import type { ToExecutor } from '../../src/atom/messages.js';
+import { AtomStats } from '../../src/pool/atom-stats.js';
 import { Cell, PoolIndex, Upstream } from '../../src/pool/pool-index.js';
 import type { AtomRequest, ClientResponder } from '../../src/workers/client/client-side.js';
 import { Forwarder, type ForwarderPolicy } from '../../src/workers/router/forwarder.js';
@@ -38,9 +39,10 @@ const responder = (name: string): ClientResponder => ({
 
 function twoRouters() {
   const index = PoolIndex.create(1, 2);
+  const stats = AtomStats.create(1);
   const sent: Array<{ from: number; to: number; message: ToExecutor }> = [];
   const routerOf = (here: number) =>
-    new Forwarder(policy, index, here, {
+    new Forwarder(policy, index, stats, here, {
       linkTo: (to) => ({ send: (message) => void sent.push({ from: here, to, message }), sendChunk() {} }),
       reachable: () => true,
     }, pino({ level: 'silent' }), null);

@@ -7,6 +7,7 @@ import { RawClient } from '../helpers/raw-client.js';
 import { ENGINES, sharedPortSkip, VARIANTS } from '../helpers/matrix.js';
 import { waitFor } from '../helpers/wait.js';
 import { countBody, streamRequest } from '../helpers/stream-client.js';
+import { lane, type Outcome } from '../helpers/load-lanes.js';
 
 /** Runs `body` with an origin and a proxy, always tearing both down; `proxy.stop()` checks the stop was clean. */
 async function withProxy(
@@ -82,41 +83,6 @@ for (const variant of VARIANTS) {
       });
     }
   });
-}
-
-/** What became of one request sent while the proxy was being stopped. */
-type Outcome = 'answered' | 'refused' | 'closed before an answer' | string;
-
-/** One request on `client`: its outcome, never a throw. */
-async function outcomeOf(client: RawClient, request: string): Promise<Outcome> {
-  client.send(request);
-  try {
-    const response = await client.readResponse({ timeoutMs: 15_000 });
-    return response.status === 200 && response.body.toString() === 'ok' ? 'answered' : `answered ${response.status}`;
-  } catch (error) {
-    return client.received().length === 0 ? 'closed before an answer' : `cut mid-answer: ${(error as Error).message}`;
-  }
-}
-
-/** Sends requests until `stopped` says so: keep-alive lanes reconnect when the proxy closes their connection. */
-async function lane(port: number, keepAlive: boolean, stopped: () => boolean, outcomes: Outcome[]): Promise<void> {
-  const request = `GET /load HTTP/1.1\r\nHost: t\r\n${keepAlive ? '' : 'Connection: close\r\n'}\r\n`;
-  while (!stopped()) {
-    let client: RawClient;
-    try {
-      client = await RawClient.connect(port);
-    } catch {
-      outcomes.push('refused');
-      await new Promise((resolve) => setTimeout(resolve, 10));
-      continue;
-    }
-    for (;;) {
-      const outcome = await outcomeOf(client, request);
-      outcomes.push(outcome);
-      if (!keepAlive || outcome !== 'answered' || stopped()) break;
-    }
-    client.destroy();
-  }
 }
 
 for (const engine of ENGINES) {

@@ -7,7 +7,11 @@ export interface Acceptor {
    * listens on the same port and the kernel spreads connections over them.
    */
   listen(host: string, port: number, shared: boolean): Promise<number>;
-  /** Stops accepting connections; in-flight requests continue until the forwarder drains them. */
+  /**
+   * Stops accepting connections. Requests on connections already open are still served, each answered with
+   * `Connection: close`, so a client that keeps sending learns to go elsewhere instead of meeting a closed
+   * socket (HAProxy's `idle-close-on-response`).
+   */
   stopAccepting(): Promise<void>;
   /**
    * From now on a request that arrives is closed unanswered and never forwarded: the thread has said it is
@@ -16,6 +20,10 @@ export interface Acceptor {
   refuseRequests(): void;
   /** Responses still being written to clients (they may outlive their atom when a client reads slowly). */
   readonly responding: number;
+  /** Client connections still open, or null where the engine cannot tell (uWS reports no HTTP connection events). */
+  readonly openConnections: number | null;
+  /** performance.now() when the last request arrived (0: none yet). */
+  readonly lastRequestAt: number;
   /** Closes every remaining client connection. */
   close(): Promise<void>;
 }

@@ -1,6 +1,6 @@
 import type { IncomingMessage, Server, ServerOptions, ServerResponse } from 'node:http';
 import type { Server as TlsServer } from 'node:https';
-import type { Socket } from 'node:net';
+import net, { type Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { Acceptor } from './acceptor.js';
 import { ClientConnection, type AbandonedBody } from './client-connection.js';
@@ -78,6 +78,8 @@ export class NodeAcceptor implements Acceptor {
   private readonly server: Server | TlsServer;
   /** Requests whose response has not closed yet: ended responses may still be flushing to slow clients. */
   responding = 0;
+  openConnections = 0;
+  lastRequestAt = 0;
   private draining = false;
   private refusing = false;
 
@@ -104,6 +106,8 @@ export class NodeAcceptor implements Acceptor {
     // Over TLS, requests come on the TLSSocket, which exists once the handshake is done.
     this.server.on(tls ? 'secureConnection' : 'connection', (socket: Socket) => {
       clientConnections.set(socket, new ClientConnection(socket));
+      this.openConnections++;
+      socket.once('close', () => this.openConnections--);
     });
     this.server.on('request', this.onRequest);
     this.server.on('clientError', this.onClientError);
@@ -138,13 +142,13 @@ export class NodeAcceptor implements Acceptor {
   }
 
   /**
-   * Closes the listener and the idle keep-alive connections; from now on every response says Connection: close.
-   * Busy ones are closed by close() after the drain.
+   * Closes the listener only: from now on every response says Connection: close and node:http ends its
+   * connection after it. Idle keep-alive connections stay until their next request or close() (http.Server's own
+   * close() would cut them at once, racing requests already on their way), hence net.Server's close.
    */
   async stopAccepting(): Promise<void> {
     this.draining = true;
-    this.server.close();
-    this.server.closeIdleConnections();
+    net.Server.prototype.close.call(this.server);
   }
 
   refuseRequests(): void {
@@ -152,12 +156,14 @@ export class NodeAcceptor implements Acceptor {
   }
 
   async close(): Promise<void> {
+    this.server.close(); // http.Server's: also stops its connection checks
     this.server.closeAllConnections();
   }
 
   private readonly onRequest = (request: IncomingMessage, response: ServerResponse): void => {
     const socket = request.socket;
     const connection = clientConnections.get(socket)!; // the 'connection' listener runs before any request
+    this.lastRequestAt = performance.now();
     if (this.refusing) {
       socket.destroy();
       return;
@@ -174,8 +180,6 @@ export class NodeAcceptor implements Acceptor {
       if (!connection.untrack(settle)) return; // already settled
       this.responding--;
       if (!response.writableFinished) handle?.clientGone();
-      // A response begun before the drain left its connection kept alive: close it once node:http sees it idle.
-      if (this.draining) setImmediate(() => this.server.closeIdleConnections());
     };
     connection.track(settle);
     response.once('close', settle);

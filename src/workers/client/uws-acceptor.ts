@@ -25,8 +25,11 @@ export class UwsAcceptor implements Acceptor {
   private readonly app: TemplatedApp;
   private listenSocket: us_listen_socket | null = null;
   private refusing = false;
+  private draining = false;
   /** Responses neither completed nor aborted (after completion uWS may still hold unsent bytes; see docs). */
   responding = 0;
+  readonly openConnections = null;
+  lastRequestAt = 0;
   private readonly settled = (): void => {
     this.responding--;
   };
@@ -71,12 +74,12 @@ export class UwsAcceptor implements Acceptor {
   }
 
   /**
-   * Closes the listener. uWS cannot tell idle keep-alive connections from busy ones, nor close a connection after
-   * a streamed response: from now on a request on a kept-alive connection is closed unanswered and never
-   * forwarded (as when a client meets a keep-alive close), so no atom starts after the drain.
+   * Closes the listener; from now on every response says Connection: close. uWS's tryEnd cannot close the
+   * connection after a response, so it is the client that closes it, as RFC 9112 §9.6 asks; the thread closes
+   * whatever is left once no request came for a while (ThreadProxy.reportDrained).
    */
   async stopAccepting(): Promise<void> {
-    this.refuseRequests();
+    this.draining = true;
     if (this.listenSocket) this.uws.us_listen_socket_close(this.listenSocket);
     this.listenSocket = null;
   }
@@ -95,6 +98,7 @@ export class UwsAcceptor implements Acceptor {
       response.close();
       return;
     }
+    this.lastRequestAt = performance.now();
     // HttpRequest lives on uWS's stack: read everything now.
     const method = request.getCaseSensitiveMethod();
     const query = request.getQuery();
@@ -118,10 +122,12 @@ export class UwsAcceptor implements Acceptor {
         : refuseRequestHead(raw, { httpVersion: '1.1', maxFields: maxHeaderFields });
 
     // uWS 20.30 closes after the response exactly when the Connection value has 5 characters ("close",
-    // but also "abcde"; FEASIBILITY A2), and never says so: announce what it will do.
+    // but also "abcde"; FEASIBILITY A2), and never says so: announce what it will do. While draining, every
+    // response says so too.
     this.responding++;
     const body = new UwsRequestBody(response);
-    const responder = new UwsResponder(response, body, method === 'HEAD', request.getHeader('connection').length === 5, this.settled);
+    const closing = this.draining || request.getHeader('connection').length === 5;
+    const responder = new UwsResponder(response, body, method === 'HEAD', closing, this.settled);
     let handle: AtomHandle | null = null;
     // Both callbacks must be attached before anything answers: uWS forbids touching a finished response.
     response.onAborted(() => {

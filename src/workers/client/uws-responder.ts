@@ -35,7 +35,10 @@ export class UwsResponder implements ClientResponder {
     /** The request body, whose read this responder pauses and resumes for the exchange. */
     private readonly body: UwsRequestBody,
     private readonly isHead: boolean,
-    /** uWS will close this connection after the response, so the response must say so (RFC 9112 §9.6). */
+    /**
+     * The response says Connection: close (RFC 9112 §9.6): uWS closes the connection after it when the client
+     * asked, and while the thread drains the client does.
+     */
     private readonly closing: boolean,
     /** Called once when the response completed or was aborted (the acceptor counts responses in flight). */
     private readonly onSettled: () => void,

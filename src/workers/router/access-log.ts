@@ -27,8 +27,7 @@ export class AccessLog {
         client: request.client,
         method: request.method,
         path: request.path,
-        // 499 as nginx: the client left before any answer was sent.
-        status: exchange.status || (exchange.cause ? 499 : 0),
+        status: exchange.answeredStatus,
         requestBytes: exchange.requestBytes,
         responseBytes: exchange.responseBytes,
         upstream,
@@ -40,7 +39,7 @@ export class AccessLog {
         queuedMs: exchange.queuedMs,
         connectMs: facts?.c ?? null,
         firstByteMs: facts?.f ?? null,
-        totalMs: Math.round(performance.now() - exchange.startedAt),
+        totalMs: exchange.totalMs(),
         termination: exchange.cause ?? 'completed',
       },
       'access',

@@ -1,4 +1,5 @@
 import type { Link } from '../../atom/link.js';
+import { toMicros } from '../../shared/milliseconds.js';
 import { CREDIT_QUANTUM_BYTES, FLOW_WINDOW_BYTES, type ToAcceptor, type ToExecutor, type UpstreamFacts } from '../../atom/messages.js';
 import type { AtomHandle, AtomRequest, ClientResponder } from '../client/client-side.js';
 import { errorText } from '../client/error-text.js';
@@ -41,6 +42,15 @@ export class Exchange implements AtomHandle {
   responseBytes = 0;
   /** The upstream connection that answered, from the response head; null when none did. */
   upstreamFacts: UpstreamFacts | null = null;
+  /** The status the client got, or 499 (as nginx) when it left before any answer; 0 for neither. */
+  get answeredStatus(): number {
+    return this.status || (this.cause ? 499 : 0);
+  }
+
+  /** Milliseconds from the request's arrival until now. */
+  totalMs(): number {
+    return toMicros(performance.now() - this.startedAt);
+  }
   private done = false;
   private headSent = false;
   /** Every body chunk so far while they fit in replayMaxBodyBytes; null once they did not. */
@@ -94,7 +104,7 @@ export class Exchange implements AtomHandle {
   /** The forwarder assigned a worker: send the atom and whatever body already arrived. */
   start(slot: number): void {
     this.slot = slot;
-    if (this.queuedMs < 0) this.queuedMs = Math.round(performance.now() - this.startedAt);
+    if (this.queuedMs < 0) this.queuedMs = toMicros(performance.now() - this.startedAt);
     const { request } = this;
     const link = this.host.linkTo(slot);
     link.send({ k: 'open', id: this.id, u: this.upstream, m: request.method, p: request.path, h: request.headers, b: request.hasBody });

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Link } from '../../atom/link.js';
 import type { ToAcceptor, ToExecutor } from '../../atom/messages.js';
 import { chooseWorker, MUST_WAIT, type WorkerRouting } from '../../pool/choose-worker.js';
+import type { AtomStats, ReplayReason } from '../../pool/atom-stats.js';
 import { Cell, Thread, Upstream, type PoolIndex } from '../../pool/pool-index.js';
 import { UpstreamHealth } from '../../pool/upstream-health.js';
 import type { AtomHandle, AtomRequest, ClientResponder } from '../client/client-side.js';
@@ -61,6 +62,8 @@ export class Forwarder implements ExchangeHost {
   constructor(
     private readonly policy: ForwarderPolicy,
     private readonly index: PoolIndex,
+    /** What atoms came to, for /metrics. */
+    private readonly stats: AtomStats,
     /** This thread's worker slot. */
     private readonly here: number,
     private readonly executors: Executors,
@@ -76,6 +79,7 @@ export class Forwarder implements ExchangeHost {
       (_, upstream) =>
         new AtomQueue<Exchange>(policy.queueTimeoutMs, (exchange) => {
           this.index.addRouted(upstream, here, Upstream.QUEUED, -1);
+          stats.countQueueRejection(upstream, 'timeout');
           exchange.fail(503, 'waited ATOM_QUEUE_TIMEOUT_MS for an upstream connection', false, RETRY_AFTER);
         }),
     );
@@ -113,6 +117,7 @@ export class Forwarder implements ExchangeHost {
     const slot = queue.length > 0 ? MUST_WAIT : this.claimSlot(upstream);
     if (slot !== MUST_WAIT) return this.run(exchange, slot);
     if (!this.index.reserveRouted(upstream, this.here, Upstream.QUEUED, this.policy.queueMax)) {
+      this.stats.countQueueRejection(upstream, 'full');
       exchange.fail(503, 'upstream connections busy and ATOM_QUEUE_MAX atoms already waiting', false, RETRY_AFTER);
       return;
     }
@@ -168,7 +173,21 @@ export class Forwarder implements ExchangeHost {
       this.unassign(exchange.upstream, exchange.slot);
     }
     // Last: the client may already hold its whole response, and its next request must find the connection free.
+    this.count(exchange);
     this.accessLog?.write(exchange, this.policy.upstreams[exchange.upstream]!);
+  }
+
+  /** Counts the finished atom's answer and latencies into the shared stats. */
+  private count(exchange: Exchange): void {
+    const { stats } = this;
+    const { upstream, upstreamFacts: facts } = exchange;
+    stats.countStatus(upstream, exchange.answeredStatus);
+    if (exchange.queuedMs >= 0) stats.observe(upstream, 'queue', exchange.queuedMs);
+    if (facts) {
+      if (!facts.r) stats.observe(upstream, 'connect', facts.c);
+      stats.observe(upstream, 'first_byte', facts.f);
+    }
+    stats.observe(upstream, 'total', exchange.totalMs());
   }
 
   /** An atom left `slot`: its place there is free for atoms waiting in this thread or any other. */
@@ -194,6 +213,7 @@ export class Forwarder implements ExchangeHost {
     if (upstream < 0) return false;
     const { slot, upstream: from } = exchange;
     this.index.count(from, slot, Cell.REPLAYS, 1);
+    this.stats.countReplay(from, reason as ReplayReason); // maySendAgain never lets 'final' through
     this.log.warn(
       { atom: exchange.id, method: exchange.request.method, reason, cause, worker: slot, attempt: exchange.retries + 2,
         from: policy.upstreams[from], to: policy.upstreams[upstream] },

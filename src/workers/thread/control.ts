@@ -15,6 +15,8 @@ export interface ThreadAttachment {
   slot: number;
   config: Config;
   indexBuffer: SharedArrayBuffer;
+  /** The AtomStats every thread counts into (src/pool/atom-stats.ts). */
+  statsBuffer: SharedArrayBuffer;
   /** The supervisor's end is in the main thread; ControlMessage and ThreadReport travel on it. */
   control: MessagePort;
   /** By peer slot; no entry for this thread itself. */

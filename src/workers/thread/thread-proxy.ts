@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
+import { AtomStats } from '../../pool/atom-stats.js';
 import { Thread, PoolIndex } from '../../pool/pool-index.js';
 import type { Acceptor, EngineView } from '../client/acceptor.js';
 import { NodeAcceptor } from '../client/node-acceptor.js';
@@ -12,6 +13,7 @@ import type { ExecutorSettings } from '../upstream/executor-settings.js';
 import { canPreconnect } from '../upstream/preconnect.js';
 import { UpstreamConnections } from '../upstream/upstream-connections.js';
 import type { ControlMessage, ThreadAttachment, ThreadReport } from './control.js';
+import { publishLoopDelay } from './loop-delay.js';
 import { ThreadLinks } from './thread-links.js';
 
 /** The variable naming each listener, in the order of `acceptors` and of the listen message's ports. */
@@ -19,6 +21,12 @@ const LISTENER_VARIABLES = ['ATOM_PORT', 'ATOM_TLS_PORT'];
 
 /** How often a draining thread looks whether its clients' atoms are over. */
 const DRAIN_POLL_MS = 20;
+/**
+ * A draining thread with client connections still open closes them once none sent a request for this long:
+ * clients under load meet a `Connection: close` answer well before, and an idle keep-alive client is not about
+ * to send one (closing an idle connection always races a request on its way; the quiet time makes it rare).
+ */
+const DRAIN_QUIET_MS = 1000;
 
 /** This thread's Linux thread id (the first field of /proc/thread-self/stat), 0 where there is no /proc. */
 function linuxThreadId(): number {
@@ -41,6 +49,7 @@ export class ThreadProxy {
   private readonly links: ThreadLinks;
   private readonly forwarder: Forwarder;
   private readonly accessLog: AccessLog | null;
+  private readonly stopLoopDelay: () => void;
   /** The plain listener, then the TLS one when ATOM_TLS_PORT is set: one engine instance each. */
   private readonly acceptors: Acceptor[];
 
@@ -60,12 +69,14 @@ export class ThreadProxy {
     this.pools = config.upstreams.map((origin, upstream) => new UpstreamConnections(origin, settings, this.index, upstream, slot));
     this.links = new ThreadLinks(slot, config.workers, this.pools, (message) => this.forwarder.deliver(message), attachment.peers);
     this.accessLog = config.accessLog ? new AccessLog(config.accessLog, slot) : null;
-    this.forwarder = new Forwarder(forwarderPolicy(config), this.index, slot, this.links, log, this.accessLog);
+    const stats = new AtomStats(attachment.statsBuffer, config.upstreams.length);
+    this.forwarder = new Forwarder(forwarderPolicy(config), this.index, stats, slot, this.links, log, this.accessLog);
     const acceptorFor = (tls: ServerTls | null): Acceptor =>
       uws ? new UwsAcceptor(uws.module, config.client, this.forwarder, log, tls) : new NodeAcceptor(config, this.forwarder, log, tls);
     const tls = config.tls ? { certificates: loadServerCertificates(config.tls), ticketKeys: attachment.ticketKeys } : null;
     this.acceptors = tls ? [acceptorFor(null), acceptorFor(tls)] : [acceptorFor(null)];
     this.index.setThread(slot, Thread.TID, linuxThreadId());
+    this.stopLoopDelay = publishLoopDelay(this.index, slot);
     this.index.setThread(slot, Thread.REACHABLE, 1);
     for (const pool of this.pools) pool.warm();
   }
@@ -128,9 +139,15 @@ export class ThreadProxy {
     }
   }
 
-  /** Atoms of this thread's clients, and responses still being written to them, are all over. */
+  /**
+   * Atoms of this thread's clients and responses still being written to them are all over, and every client
+   * connection closed, or none sent a request for DRAIN_QUIET_MS (the thread's close then cuts the idle ones).
+   */
   private reportDrained(): void {
-    if (this.forwarder.inFlight > 0 || this.acceptors.some((acceptor) => acceptor.responding > 0)) {
+    const busy = this.forwarder.inFlight > 0 || this.acceptors.some((acceptor) => acceptor.responding > 0);
+    const clientsLeft = this.acceptors.some((acceptor) => acceptor.openConnections !== 0);
+    const lastRequestAt = Math.max(...this.acceptors.map((acceptor) => acceptor.lastRequestAt));
+    if (busy || (clientsLeft && performance.now() - lastRequestAt < DRAIN_QUIET_MS)) {
       setTimeout(() => this.reportDrained(), DRAIN_POLL_MS);
       return;
     }
@@ -145,6 +162,7 @@ export class ThreadProxy {
     this.links.close();
     await Promise.all(this.pools.map((pool) => pool.close()));
     this.accessLog?.close();
+    this.stopLoopDelay();
     this.attachment.control.close();
   }
 

@@ -1,4 +1,5 @@
 import type { Dispatcher } from 'undici';
+import { toMicros } from '../../shared/milliseconds.js';
 import type { Link } from '../../atom/link.js';
 import { CREDIT_QUANTUM_BYTES, FLOW_WINDOW_BYTES, type FailureKind, type ToAcceptor, type ToExecutor, type UpstreamFacts } from '../../atom/messages.js';
 import { bodyBytesHandled } from '../thread/young-buffers.js';
@@ -120,8 +121,8 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
       r: this.pooled && !opened,
       a: Math.round(now - connection.openedAt),
       n: connection.requests,
-      c: opened ? Math.max(0, Math.round(connection.openedAt - startedAt)) : 0,
-      f: Math.round(now - startedAt),
+      c: opened ? Math.max(0, toMicros(connection.openedAt - startedAt)) : 0,
+      f: toMicros(now - startedAt),
     };
   }
 
