@@ -62,6 +62,8 @@ export async function startAdminServer(
   index: PoolIndex,
   stats: AtomStats,
   upstreams: string[],
+  /** ATOM_UPSTREAM_WEIGHTS, shown beside each upstream. */
+  weights: number[],
   threads: Pick<ThreadSupervisor, 'threads' | 'kill'>,
   log: Logger,
 ): Promise<AdminServer> {
@@ -81,7 +83,8 @@ export async function startAdminServer(
     const kill = KILL_PATH.exec(path);
     if (path === POOL_PATH) {
       if (!readOnly(request, response)) return;
-      const view = { engine, workers: threads.threads, threads: viewThreads(index), upstreams: viewPool(index, upstreams) };
+      const pool = viewPool(index, upstreams).map((upstream, at) => ({ ...upstream, weight: weights[at] }));
+      const view = { engine, workers: threads.threads, threads: viewThreads(index), upstreams: pool };
       return reply(response, 200, JSON.stringify(view), ['content-type', 'application/json']);
     }
     if (path === HISTORY_PATH) {

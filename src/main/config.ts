@@ -1,5 +1,8 @@
+import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
 import type { WorkerRouting } from '../pool/choose-worker.js';
+import { serverSlots, type ServerSlot } from '../pool/server-slots.js';
+import { BALANCE_METHODS, type BalanceMethod } from '../workers/router/balancer.js';
 import { nodeReusePortRefusal } from './reuse-port.js';
 
 /** A configuration problem, reported as one line naming the variable, its value and what is allowed. */
@@ -12,6 +15,14 @@ export interface Config {
   port: number;
   /** Upstream origins, `http://host:port` or `https://host:port`; empty means "start the built-in demo origin". */
   upstreams: string[];
+  /** Every server of every upstream: one per address, ATOM_UPSTREAM_SLOTS per host name (src/pool/server-slots.ts). */
+  servers: ServerSlot[];
+  dns: {
+    /** How often host names are resolved again (sooner when their records' TTL says so). */
+    refreshMs: number;
+    /** `ip` or `ip:port` of the resolvers to ask; empty: the system's (getaddrinfo, /etc/hosts included). */
+    resolvers: string[];
+  };
   /** The TLS listener beside `port`, or null when ATOM_TLS_PORT is unset. */
   tls: ClientTlsConfig | null;
   /** Worker threads; each accepts clients, routes their atoms and owns upstream connections. */
@@ -55,7 +66,24 @@ export interface Config {
     retries: number;
     replayMaxBodyBytes: number;
     tls: UpstreamTlsConfig;
+    balance: BalanceMethod;
+    /** One per upstream, in the order of `upstreams` (all 1 unless ATOM_UPSTREAM_WEIGHTS says otherwise). */
+    weights: number[];
+    /** A client connection's next atom goes to the upstream its previous one used, when that one is available. */
+    preferLast: boolean;
+    healthCheck: HealthCheckConfig | null;
   };
+}
+
+/** Active health checks (ATOM_HEALTH_CHECK_*): one GET per upstream and interval, for the whole process. */
+export interface HealthCheckConfig {
+  path: string;
+  intervalMs: number;
+  timeoutMs: number;
+  /** Passed checks in a row that bring a failed upstream back. */
+  rise: number;
+  /** Failed checks in a row that take an upstream out. */
+  fall: number;
 }
 
 /** Client-side TLS: PEM files, checked at start (src/main/config-files.ts), read again by every thread. */
@@ -145,6 +173,28 @@ const optionalHostName: Parse<string | null> = (raw) => (raw === '' ? null : hos
 /** Empty: off. */
 const optionalPort: Parse<number | null> = (raw) => (raw === '' ? null : integer(0, 65535)(raw));
 
+/** Comma-separated weights; empty: every upstream weighs 1. */
+const weightList: Parse<number[]> = (raw) => (raw.trim() === '' ? [] : raw.split(',').map((entry) => integer(1, 1000)(entry.trim())));
+
+/** Comma-separated `ip` or `ip:port` (IPv6 as `[ip]:port`); empty: the system resolver. */
+const resolverList: Parse<string[]> = (raw) => {
+  if (raw.trim() === '') return [];
+  return raw.split(',').map((entry) => {
+    const resolver = entry.trim();
+    const parts = /^(?:\[([^\]]+)\]|([^:]+))(?::\d{1,5})?$/.exec(resolver);
+    const host = isIP(resolver) === 6 ? resolver : parts?.[1] ?? parts?.[2] ?? '';
+    if (isIP(host) === 0) throw new Error('comma-separated IP addresses, each with an optional :port');
+    return resolver;
+  });
+};
+
+/** Empty: off; else an absolute path, as sent in the request line. */
+const optionalPath: Parse<string | null> = (raw) => {
+  if (raw === '') return null;
+  if (!/^\/[\x21-\x7e]*$/.test(raw)) throw new Error('a path starting with / (printable characters, no spaces)');
+  return raw;
+};
+
 /** Empty: none. Long enough that guessing it is not an option, and printable so it fits in a header. */
 const adminToken: Parse<string | null> = (raw) => {
   if (raw === '') return null;
@@ -190,6 +240,18 @@ export const VARIABLES = {
   workerRouting: { name: 'ATOM_WORKER_ROUTING', fallback: 'reuse-first', parse: oneOf(['reuse-first', 'local-first'] as const) },
   upstreamRetries: { name: 'ATOM_UPSTREAM_RETRIES', fallback: '2', parse: integer(0, 10) },
   replayMaxBodyBytes: { name: 'ATOM_REPLAY_MAX_BODY_BYTES', fallback: '65536', parse: integer(0, 16 * 1024 * 1024) },
+  upstreamKeepAlive: { name: 'ATOM_UPSTREAM_KEEPALIVE', fallback: '1', parse: oneOf(['0', '1'] as const) },
+  balance: { name: 'ATOM_BALANCE', fallback: 'round-robin', parse: oneOf(BALANCE_METHODS) },
+  upstreamWeights: { name: 'ATOM_UPSTREAM_WEIGHTS', fallback: '', parse: weightList },
+  upstreamSlots: { name: 'ATOM_UPSTREAM_SLOTS', fallback: '4', parse: integer(1, 64) },
+  dnsRefreshMs: { name: 'ATOM_DNS_REFRESH_MS', fallback: '10000', parse: integer(100, MS_MAX) },
+  dnsServers: { name: 'ATOM_DNS_SERVERS', fallback: '', parse: resolverList },
+  preferLastUpstream: { name: 'ATOM_PREFER_LAST_UPSTREAM', fallback: '0', parse: oneOf(['0', '1'] as const) },
+  healthCheckPath: { name: 'ATOM_HEALTH_CHECK_PATH', fallback: '', parse: optionalPath },
+  healthCheckIntervalMs: { name: 'ATOM_HEALTH_CHECK_INTERVAL_MS', fallback: '2000', parse: integer(10, MS_MAX) },
+  healthCheckTimeoutMs: { name: 'ATOM_HEALTH_CHECK_TIMEOUT_MS', fallback: '1000', parse: integer(1, MS_MAX) },
+  healthCheckRise: { name: 'ATOM_HEALTH_CHECK_RISE', fallback: '2', parse: integer(1, 100) },
+  healthCheckFall: { name: 'ATOM_HEALTH_CHECK_FALL', fallback: '3', parse: integer(1, 100) },
   tlsPort: { name: 'ATOM_TLS_PORT', fallback: '', parse: optionalPort },
   tlsCertFiles: { name: 'ATOM_TLS_CERT_FILE', fallback: '', parse: fileList },
   tlsKeyFiles: { name: 'ATOM_TLS_KEY_FILE', fallback: '', parse: fileList },
@@ -206,13 +268,14 @@ export const VARIABLES = {
 
 /**
  * Client-side settings that uWebSockets.js fixes itself (10 s idle/header timeout) or cannot honour (it exposes
- * no per-connection identity).
+ * no per-connection identity: not even the client's port).
  */
-const UWS_UNSUPPORTED = [
+const UWS_UNSUPPORTED: Array<Variable<unknown>> = [
   VARIABLES.clientIdleTimeoutMs,
   VARIABLES.clientHeaderTimeoutMs,
   VARIABLES.clientMaxRequests,
   VARIABLES.clientMaxLifetimeMs,
+  VARIABLES.preferLastUpstream,
 ];
 
 /** The pool limits must leave room for each other: warm connections count against both caps. */
@@ -262,6 +325,40 @@ function upstreamTls(env: NodeJS.ProcessEnv): UpstreamTlsConfig {
   return { servername: read(env, v.upstreamSni), caFile: read(env, v.upstreamCaFile), verify: read(env, v.upstreamTlsVerify) === '1', certFile, keyFile };
 }
 
+/** ATOM_UPSTREAM_WEIGHTS, when set, names one weight per upstream. */
+function upstreamWeights(env: NodeJS.ProcessEnv, upstreams: string[]): number[] {
+  const v = VARIABLES;
+  const weights = read(env, v.upstreamWeights);
+  if (weights.length === 0) return upstreams.map(() => 1);
+  if (weights.length !== upstreams.length) {
+    throw new ConfigError(`${v.upstreamWeights.name} lists ${weights.length} weight(s) and ${v.upstreams.name} ${upstreams.length} upstream(s): expected one weight per upstream, in the same order`);
+  }
+  return weights;
+}
+
+/**
+ * ATOM_UPSTREAM_KEEPALIVE=0 is server-close mode: one request per upstream connection, which says
+ * `Connection: close`; ATOM_UPSTREAM_MAX_REQUESTS=1 in other words, so the two must not disagree.
+ */
+function maxRequestsPerConnection(env: NodeJS.ProcessEnv): number {
+  const v = VARIABLES;
+  const maxRequests = read(env, v.upstreamMaxRequests);
+  if (read(env, v.upstreamKeepAlive) === '1') return maxRequests;
+  if (maxRequests > 1) throw new ConfigError(`${v.upstreamMaxRequests.name}=${maxRequests} is not allowed with ${v.upstreamKeepAlive.name}=0: that mode sends one request per connection`);
+  return 1;
+}
+
+function healthCheck(env: NodeJS.ProcessEnv): HealthCheckConfig | null {
+  const v = VARIABLES;
+  const path = read(env, v.healthCheckPath);
+  const intervalMs = read(env, v.healthCheckIntervalMs);
+  // Unset, the timeout is 1 s or the interval when that is shorter.
+  const timeoutMs = env[v.healthCheckTimeoutMs.name] ? read(env, v.healthCheckTimeoutMs) : Math.min(read(env, v.healthCheckTimeoutMs), intervalMs);
+  if (path === null) return null;
+  if (timeoutMs > intervalMs) throw new ConfigError(`${v.healthCheckTimeoutMs.name}=${timeoutMs} is not allowed: expected at most ${v.healthCheckIntervalMs.name} (${intervalMs})`);
+  return { path, intervalMs, timeoutMs, rise: read(env, v.healthCheckRise), fall: read(env, v.healthCheckFall) };
+}
+
 /**
  * ATOM_WORKERS defaults to the cores, but to 1 where only one thread can listen on the shared port (node:http
  * without listen({ reusePort })): more threads would only run the atoms that hop to them.
@@ -290,10 +387,14 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
 
   const v = VARIABLES;
   const acceptor = read(env, v.acceptor);
+  const upstreams = read(env, v.upstreams);
+  const weights = upstreamWeights(env, upstreams);
   const config: Config = {
     host: read(env, v.host),
     port: read(env, v.port),
-    upstreams: read(env, v.upstreams),
+    upstreams,
+    servers: serverSlots(upstreams, weights, read(env, v.upstreamSlots)),
+    dns: { refreshMs: read(env, v.dnsRefreshMs), resolvers: read(env, v.dnsServers) },
     tls: clientTls(env),
     workers: read(env, workersVariable(acceptor)),
     acceptor,
@@ -320,12 +421,16 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       failTimeoutMs: read(env, v.upstreamFailTimeoutMs),
       maxIdle: read(env, v.upstreamMaxIdle),
       minIdle: read(env, v.upstreamMinIdle),
-      maxRequestsPerConnection: read(env, v.upstreamMaxRequests),
+      maxRequestsPerConnection: maxRequestsPerConnection(env),
       maxLifetimeMs: read(env, v.upstreamMaxLifetimeMs),
       routing: read(env, v.workerRouting),
       retries: read(env, v.upstreamRetries),
       replayMaxBodyBytes: read(env, v.replayMaxBodyBytes),
       tls: upstreamTls(env),
+      balance: read(env, v.balance),
+      weights,
+      preferLast: read(env, v.preferLastUpstream) === '1',
+      healthCheck: healthCheck(env),
     },
   };
   checkPoolLimits(config.upstream);

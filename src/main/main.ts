@@ -29,6 +29,7 @@ async function main(): Promise<void> {
   if (config.upstreams.length === 0) {
     demo = await startDemoOrigin();
     config.upstreams = [demo.url];
+    config.upstream.weights = [1];
     log.info({ demo: demo.url }, 'ATOM_UPSTREAMS is empty: proxying to the built-in demo origin; set ATOM_UPSTREAMS=http://host:port[,…] to proxy real servers');
   }
 

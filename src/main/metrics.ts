@@ -15,7 +15,7 @@ const UPSTREAM_COUNTERS: Array<{ name: string; help: string; field: UpstreamNumb
 
 /** Levels kept in the shared index, per upstream, exported as gauges. */
 const UPSTREAM_GAUGES: Array<{ name: string; help: string; value: (upstream: UpstreamView) => number }> = [
-  { name: 'atomproxy_upstream_up', help: '1 while the upstream takes traffic, 0 while passive health keeps it out.', value: (upstream) => (upstream.down ? 0 : 1) },
+  { name: 'atomproxy_upstream_up', help: '1 while the upstream takes traffic, 0 while passive health or failed health checks keep it out.', value: (upstream) => (upstream.down ? 0 : 1) },
   { name: 'atomproxy_upstream_in_flight', help: 'Atoms under way to the upstream, queued ones included.', value: (upstream) => upstream.inFlight },
   { name: 'atomproxy_upstream_queued', help: 'Atoms waiting for an upstream connection, in every thread.', value: (upstream) => upstream.queued },
 ];

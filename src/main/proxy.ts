@@ -4,6 +4,7 @@ import { PoolIndex } from '../pool/pool-index.js';
 import { viewPool } from '../pool/pool-view.js';
 import type { EngineView } from '../workers/client/acceptor.js';
 import { startAdminServer, type AdminServer } from './admin-server.js';
+import { HealthChecks } from './health-checks.js';
 import type { Config } from './config.js';
 import { nodeReusePortRefusal } from './reuse-port.js';
 import { ThreadSupervisor } from './thread-supervisor.js';
@@ -38,12 +39,15 @@ export async function startProxy(config: Config, log: Logger): Promise<RunningPr
   try {
     ({ ports, engine } = await supervisor.start());
     if (config.admin.port !== 0) {
-      admin = await startAdminServer(config.admin, engine, index, stats, config.upstreams, supervisor, log);
+      admin = await startAdminServer(config.admin, engine, index, stats, config.upstreams, config.upstream.weights, supervisor, log);
     }
   } catch (error) {
     await supervisor.close();
     throw error;
   }
+  const checks = config.upstream.healthCheck
+    ? new HealthChecks(config.upstream.healthCheck, config.upstreams, config.upstream.tls, index, log, (upstream) => supervisor.closeIdle(upstream))
+    : null;
   if (config.acceptor === 'uws') {
     log.warn(
       'uws engine: uWebSockets.js ends a request\'s header list at a field line with an empty or ":"-led name, so a ' +
@@ -59,6 +63,7 @@ export async function startProxy(config: Config, log: Logger): Promise<RunningPr
     accepting,
     adminPort: admin?.port ?? 0,
     async close(graceMs = 10_000) {
+      checks?.stop();
       if (!(await supervisor.drain(graceMs))) {
         log.warn(
           { threads: supervisor.undrained(), busyConnections: index.busyTotal(), graceMs },

@@ -119,6 +119,11 @@ export class ThreadSupervisor {
     this.post(slot, { k: 'crash' });
   }
 
+  /** Every thread closes its idle connections to `upstream` (it failed its health checks). */
+  closeIdle(upstream: number): void {
+    for (let slot = 0; slot < this.slots.length; slot++) this.post(slot, { k: 'closeIdle', upstream });
+  }
+
   /**
    * Every thread stops accepting at once; resolves true once every thread's atoms and responses are over and
    * no connection is busy, false if `graceMs` ran out first.

@@ -57,8 +57,10 @@ export const Upstream = {
   WAKE: 11,
   /** 0 when free, else 1 + the slot of the thread holding it: routing decisions for this upstream take it. */
   ROUTE_LOCK: 12,
+  /** 1 while active health checks (ATOM_HEALTH_CHECK_PATH) keep the upstream out of rotation. */
+  CHECK_FAILED: 13,
 } as const;
-const UPSTREAM_SIZE = 13;
+const UPSTREAM_SIZE = 14;
 
 export const Thread = {
   /** 1 while the thread runs and other threads may send it atoms. */

@@ -5,7 +5,10 @@ export type WorkerView = { worker: number } & Record<Lowercase<CellName>, number
 
 export interface UpstreamView {
   url: string;
+  /** Out of rotation: by passive health (connect failures) or by failed health checks. */
   down: boolean;
+  /** Out of rotation because its active health checks failed (ATOM_HEALTH_CHECK_PATH). */
+  checkFailed: boolean;
   connectFailures: number;
   /** Open or opening, over all workers: what ATOM_UPSTREAM_MAX_CONNS caps. */
   connections: number;
@@ -71,7 +74,8 @@ export function viewPool(index: PoolIndex, upstreams: string[]): UpstreamView[] 
     const total = (field: number) => index.total(upstream, field);
     return {
       url,
-      down: total(Upstream.DOWN) === 1,
+      down: total(Upstream.DOWN) === 1 || total(Upstream.CHECK_FAILED) === 1,
+      checkFailed: total(Upstream.CHECK_FAILED) === 1,
       connectFailures: total(Upstream.CONNECT_FAILURES),
       connections: total(Upstream.CONNECTIONS),
       idle: total(Upstream.IDLE),

@@ -35,6 +35,22 @@ describe('configuration from ATOM_* variables', () => {
     assert.equal(loadConfig({}).upstream.tls.verify, true, 'upstream certificates are verified unless told not to');
   });
 
+  it('reads the balancing, weights, health checks and server-close mode', () => {
+    const config = loadConfig({
+      ATOM_UPSTREAMS: 'http://a:1,http://b:2', ATOM_BALANCE: 'least-conn', ATOM_UPSTREAM_WEIGHTS: '3, 1', ATOM_PREFER_LAST_UPSTREAM: '1',
+      ATOM_HEALTH_CHECK_PATH: '/healthz', ATOM_HEALTH_CHECK_INTERVAL_MS: '500', ATOM_HEALTH_CHECK_FALL: '4', ATOM_UPSTREAM_KEEPALIVE: '0',
+    });
+    assert.equal(config.upstream.balance, 'least-conn');
+    assert.deepEqual(config.upstream.weights, [3, 1]);
+    assert.equal(config.upstream.preferLast, true);
+    assert.deepEqual(config.upstream.healthCheck, { path: '/healthz', intervalMs: 500, timeoutMs: 500, rise: 2, fall: 4 }, 'the timeout defaults to 1 s, or the interval when shorter');
+    assert.equal(config.upstream.maxRequestsPerConnection, 1, 'server-close mode: one request per upstream connection');
+    const defaults = loadConfig({ ATOM_UPSTREAMS: 'http://a:1,http://b:2' });
+    assert.equal(defaults.upstream.balance, 'round-robin');
+    assert.deepEqual(defaults.upstream.weights, [1, 1]);
+    assert.equal(defaults.upstream.healthCheck, null, 'no active checks unless a path is given');
+  });
+
   it('treats an empty variable as unset and ATOM_UPSTREAM_MAX_CONNS=0 as no cap', () => {
     const config = loadConfig({ ATOM_PORT: '', ATOM_UPSTREAM_MAX_CONNS: '0' });
     assert.equal(config.port, 8080);
@@ -58,6 +74,13 @@ describe('configuration from ATOM_* variables', () => {
     [{ ATOM_LOG_LEVEL: 'loud' }, /^ATOM_LOG_LEVEL="loud"/],
     [{ ATOM_WORKRES: '2' }, /^ATOM_WORKRES is not a known variable/],
     [{ ATOM_ACCEPTOR: 'uws', ATOM_CLIENT_MAX_REQUESTS: '10' }, /^ATOM_CLIENT_MAX_REQUESTS="10" is not allowed with ATOM_ACCEPTOR=uws/],
+    [{ ATOM_ACCEPTOR: 'uws', ATOM_PREFER_LAST_UPSTREAM: '1' }, /^ATOM_PREFER_LAST_UPSTREAM="1" is not allowed with ATOM_ACCEPTOR=uws/],
+    [{ ATOM_BALANCE: 'fastest' }, /^ATOM_BALANCE="fastest" is not allowed: expected one of round-robin, least-conn, p2c, random$/],
+    [{ ATOM_UPSTREAMS: 'http://a:1,http://b:2', ATOM_UPSTREAM_WEIGHTS: '3' }, /^ATOM_UPSTREAM_WEIGHTS lists 1 weight\(s\) and ATOM_UPSTREAMS 2 upstream\(s\)/],
+    [{ ATOM_UPSTREAMS: 'http://a:1', ATOM_UPSTREAM_WEIGHTS: '0' }, /^ATOM_UPSTREAM_WEIGHTS="0" is not allowed: expected an integer from 1 to 1000$/],
+    [{ ATOM_UPSTREAM_KEEPALIVE: '0', ATOM_UPSTREAM_MAX_REQUESTS: '5' }, /^ATOM_UPSTREAM_MAX_REQUESTS=5 is not allowed with ATOM_UPSTREAM_KEEPALIVE=0/],
+    [{ ATOM_HEALTH_CHECK_PATH: 'health' }, /^ATOM_HEALTH_CHECK_PATH="health" is not allowed: expected a path starting with \//],
+    [{ ATOM_HEALTH_CHECK_PATH: '/h', ATOM_HEALTH_CHECK_TIMEOUT_MS: '5000' }, /^ATOM_HEALTH_CHECK_TIMEOUT_MS=5000 is not allowed: expected at most ATOM_HEALTH_CHECK_INTERVAL_MS \(2000\)$/],
   ];
   for (const [env, message] of bad) {
     it(`refuses ${JSON.stringify(env)}`, () => {

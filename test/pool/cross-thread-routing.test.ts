@@ -23,6 +23,9 @@ const policy: ForwarderPolicy = {
   routing: 'reuse-first',
   retries: 2,
   replayMaxBodyBytes: 1024,
+  balance: 'round-robin',
+  weights: [1],
+  preferLast: false,
 };
 const request = (path: string): AtomRequest => ({ method: 'GET', path, headers: ['host', 't'], hasBody: false, contentLength: -1, client: '127.0.0.1:1' });
 const answers: string[] = [];

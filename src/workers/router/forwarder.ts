@@ -9,7 +9,7 @@ import type { AtomHandle, AtomRequest, ClientResponder } from '../client/client-
 import { errorText } from '../client/error-text.js';
 import type { AccessLog } from './access-log.js';
 import { AtomQueue } from './atom-queue.js';
-import { RoundRobinBalancer } from './balancer.js';
+import { Balancer, type BalanceMethod } from './balancer.js';
 import { Exchange, type ExchangeHost } from './exchange.js';
 import { maySendAgain, type FailureReason } from './replay-policy.js';
 
@@ -34,7 +34,14 @@ export interface ForwarderPolicy {
   /** Times one atom may be sent again after a failed attempt (ATOM_UPSTREAM_RETRIES). */
   retries: number;
   replayMaxBodyBytes: number;
+  balance: BalanceMethod;
+  weights: number[];
+  /** ATOM_PREFER_LAST_UPSTREAM: a client connection's next atom goes where its previous one went, if available. */
+  preferLast: boolean;
 }
+
+/** Client connections whose last upstream a thread remembers for ATOM_PREFER_LAST_UPSTREAM; the oldest go first. */
+const LAST_UPSTREAMS_KEPT = 8192;
 
 /** The handle for a request answered before it became an atom: its body, if any, is discarded. */
 const IGNORED_BODY: AtomHandle = { body() {}, bodyEnd() {}, clientGone() {} };
@@ -54,7 +61,10 @@ export class Forwarder implements ExchangeHost {
   private readonly queues: Array<AtomQueue<Exchange>>;
   /** Per upstream: a wake-up is already awaited for this thread's queue. */
   private readonly awaitingWake: boolean[];
-  private readonly balancer: RoundRobinBalancer;
+  private readonly balancer: Balancer;
+  private readonly isAvailable: (upstream: number) => boolean;
+  /** By client connection (address:port), the upstream its last atom went to, oldest first (ATOM_PREFER_LAST_UPSTREAM). */
+  private readonly lastUpstream = new Map<string, number>();
   private nextId = 1;
   readonly maxBodyBytes: number;
   readonly replayMaxBodyBytes: number;
@@ -74,7 +84,8 @@ export class Forwarder implements ExchangeHost {
     const health = new UpstreamHealth(index, policy.maxFails, policy.failTimeoutMs, (upstream, failures) =>
       log.warn({ upstream: policy.upstreams[upstream], failures, forMs: policy.failTimeoutMs }, 'upstream marked down'),
     );
-    this.balancer = new RoundRobinBalancer(index, health.isAvailable);
+    this.isAvailable = health.isAvailable;
+    this.balancer = new Balancer(policy.balance, policy.weights, index, health.isAvailable);
     this.queues = policy.upstreams.map(
       (_, upstream) =>
         new AtomQueue<Exchange>(policy.queueTimeoutMs, (exchange) => {
@@ -94,7 +105,7 @@ export class Forwarder implements ExchangeHost {
 
   open(request: AtomRequest, responder: ClientResponder): AtomHandle {
     if (request.path === '*') return this.answerAsterisk(request, responder);
-    const exchange = new Exchange(this.nextId++, this.balancer.pick(), request, responder, this);
+    const exchange = new Exchange(this.nextId++, this.pickUpstream(request.client), request, responder, this);
     this.exchanges.set(exchange.id, exchange);
     this.index.addRouted(exchange.upstream, this.here, Upstream.IN_FLIGHT, 1);
     this.index.addThread(this.here, Thread.ATOMS, 1);
@@ -105,6 +116,18 @@ export class Forwarder implements ExchangeHost {
     }
     this.route(exchange);
     return exchange;
+  }
+
+  /** The balancer's choice, or with ATOM_PREFER_LAST_UPSTREAM the one this client connection used last. */
+  private pickUpstream(client: string): number {
+    if (!this.policy.preferLast) return this.balancer.pick();
+    const last = this.lastUpstream.get(client);
+    const upstream = last !== undefined && this.isAvailable(last) ? last : this.balancer.pick();
+    // Deleted first so that the map's order stays oldest-used first.
+    this.lastUpstream.delete(client);
+    this.lastUpstream.set(client, upstream);
+    if (this.lastUpstream.size > LAST_UPSTREAMS_KEPT) this.lastUpstream.delete(this.lastUpstream.keys().next().value!);
+    return upstream;
   }
 
   /**

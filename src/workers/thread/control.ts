@@ -38,6 +38,8 @@ export type ControlMessage =
   | { k: 'lost'; slot: number; why: string }
   /** Stop accepting; say `drained` once no atom of this thread's clients is under way. */
   | { k: 'drain' }
+  /** The upstream failed its health checks: close this thread's idle connections to it. */
+  | { k: 'closeIdle'; upstream: number }
   /** Close everything (every thread has drained, or the grace ran out) and end the thread's task. */
   | { k: 'stop' }
   /** The admin drill: die exactly as an uncaught error would make the thread die. */

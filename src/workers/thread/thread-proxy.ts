@@ -131,6 +131,9 @@ export class ThreadProxy {
         this.index.setThread(slot, Thread.ACCEPTING, 0);
         void Promise.all(this.acceptors.map((acceptor) => acceptor.stopAccepting())).then(() => this.reportDrained());
         break;
+      case 'closeIdle':
+        this.pools[message.upstream]!.closeIdle();
+        break;
       case 'crash':
         setImmediate(() => {
           throw new Error(`worker ${slot} killed by an admin request`);
@@ -184,5 +187,8 @@ function forwarderPolicy(config: ThreadAttachment['config']): ForwarderPolicy {
     routing: upstream.routing,
     retries: upstream.retries,
     replayMaxBodyBytes: upstream.replayMaxBodyBytes,
+    balance: upstream.balance,
+    weights: upstream.weights,
+    preferLast: upstream.preferLast,
   };
 }

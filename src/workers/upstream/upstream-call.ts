@@ -57,8 +57,10 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
     const { open } = this;
     // undici streams any async iterable body; its typings list only streams and buffers.
     const body = this.body as unknown as Dispatcher.DispatchOptions['body'];
-    // undici's Request takes `servername`; its typings do not list it.
-    const options = { path: open.p, method: open.m, headers: open.h, body, servername: this.pool.transport.servername };
+    // undici's Request takes `servername`; its typings do not list it. `reset` sends `Connection: close` on a
+    // connection's last request (ATOM_UPSTREAM_MAX_REQUESTS, ATOM_UPSTREAM_KEEPALIVE=0), so the upstream knows.
+    const reset = this.pool.servesNoMore(this.connection);
+    const options = { path: open.p, method: open.m, headers: open.h, body, servername: this.pool.transport.servername, reset };
     this.connection.client.dispatch(options as Dispatcher.DispatchOptions, this);
   }
 

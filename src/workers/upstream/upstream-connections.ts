@@ -100,6 +100,8 @@ export class UpstreamConnections {
    */
   warm(): void {
     if (this.warmShare === 0 || this.closing) return;
+    // Out by its health checks: look again later rather than open connections to it.
+    if (this.index.total(this.upstream, Upstream.CHECK_FAILED) === 1) return this.warmLater();
     let spare = this.idle.filter((connection) => connection.socket !== 'closed').length;
     const { maxConnections } = this.settings;
     for (; spare < this.warmShare; spare++) {
@@ -112,6 +114,11 @@ export class UpstreamConnections {
       this.idle.push(connection);
       preconnect(connection.client);
     }
+  }
+
+  /** The upstream failed its health checks: close the connections to it no atom holds (busy ones finish first). */
+  closeIdle(): void {
+    for (const connection of this.idle.filter((idle) => idle.socket === 'open')) this.retire(connection);
   }
 
   async close(): Promise<void> {
@@ -151,9 +158,13 @@ export class UpstreamConnections {
   }
 
   private withinLimits(connection: UpstreamConnection): boolean {
+    return !this.servesNoMore(connection) && !this.expired(connection);
+  }
+
+  /** The connection's current request is the last ATOM_UPSTREAM_MAX_REQUESTS allows it. */
+  servesNoMore(connection: UpstreamConnection): boolean {
     const { maxRequestsPerConnection } = this.settings;
-    if (maxRequestsPerConnection > 0 && connection.requests >= maxRequestsPerConnection) return false;
-    return !this.expired(connection);
+    return maxRequestsPerConnection > 0 && connection.requests >= maxRequestsPerConnection;
   }
 
   private expired(connection: UpstreamConnection): boolean {

@@ -1,8 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { isIP } from 'node:net';
-import { rootCertificates } from 'node:tls';
 import type { buildConnector as BuildConnector } from 'undici';
 import type { UpstreamTlsConfig } from '../../main/config.js';
+import { upstreamTlsOptions } from '../../shared/upstream-tls-options.js';
 import { buildConnector, type Client } from './undici-client.js';
 
 /** How the Clients of one upstream in this thread reach it. */
@@ -23,18 +21,10 @@ export interface UpstreamTransport {
  */
 export function upstreamTransport(origin: string, tls: UpstreamTlsConfig, timeout: number): UpstreamTransport {
   if (!origin.startsWith('https:')) return { connect: { timeout }, servername: undefined };
-  const name = tls.servername ?? new URL(origin).hostname.replace(/^\[|\]$/g, '');
-  // Node's default CAs stay trusted beside the extra one: `ca` replaces them when given alone.
-  const ca = tls.caFile ? [...rootCertificates, readFileSync(tls.caFile, 'utf8')] : undefined;
-  const connector = buildConnector({
-    timeout,
-    rejectUnauthorized: tls.verify,
-    ...(ca ? { ca } : {}),
-    ...(tls.certFile && tls.keyFile ? { cert: readFileSync(tls.certFile, 'utf8'), key: readFileSync(tls.keyFile, 'utf8') } : {}),
-  });
-  const sni = isIP(name) ? undefined : name;
+  const { name, servername, ...options } = upstreamTlsOptions(origin, tls);
+  const connector = buildConnector({ timeout, ...options });
   return {
-    connect: (options, callback) => connector({ ...options, servername: sni }, callback),
+    connect: (connectOptions, callback) => connector({ ...connectOptions, servername }, callback),
     servername: name,
   };
 }

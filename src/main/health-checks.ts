@@ -1,0 +1,115 @@
+import type { Logger } from 'pino';
+import { Upstream, type PoolIndex } from '../pool/pool-index.js';
+import { http, https } from '../shared/node-http.js';
+import { upstreamTlsOptions, type UpstreamTlsOptions } from '../shared/upstream-tls-options.js';
+import type { HealthCheckConfig, UpstreamTlsConfig } from './config.js';
+
+/** One upstream's run of results: how many passes or failures in a row, and whether checks hold it out. */
+interface CheckState {
+  passes: number;
+  failures: number;
+  failed: boolean;
+  timer: NodeJS.Timeout | null;
+}
+
+/**
+ * Active health checks, as HAProxy's `check inter … rise … fall …`: the main thread sends one `GET <path>` per
+ * upstream and interval, on a new connection each time (so a check never takes a pooled connection from an
+ * atom), for the whole process rather than once per thread. A 2xx or 3xx answer within the timeout passes.
+ * After `fall` failures in a row the upstream's CHECK_FAILED flag in the pool index takes it out of every
+ * thread's rotation and `onFailed` lets the threads close their idle connections to it; after `rise` passes in a
+ * row it is back. Upstreams start in rotation, as HAProxy's servers do. Passive health goes on beside it.
+ */
+export class HealthChecks {
+  private readonly states: CheckState[];
+  /** Per upstream, the TLS options of an `https://` one (its files read once), else null. */
+  private readonly tlsOptions: Array<Omit<UpstreamTlsOptions, 'name'> | null>;
+  private stopped = false;
+
+  constructor(
+    private readonly config: HealthCheckConfig,
+    private readonly upstreams: string[],
+    tls: UpstreamTlsConfig,
+    private readonly index: PoolIndex,
+    private readonly log: Logger,
+    private readonly onFailed: (upstream: number) => void,
+  ) {
+    this.states = upstreams.map(() => ({ passes: 0, failures: 0, failed: false, timer: null }));
+    this.tlsOptions = upstreams.map((origin) => {
+      if (!origin.startsWith('https:')) return null;
+      const { name: _verifiedAgainst, ...options } = upstreamTlsOptions(origin, tls);
+      return options;
+    });
+    upstreams.forEach((_, upstream) => this.schedule(upstream, 0));
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const state of this.states) if (state.timer) clearTimeout(state.timer);
+  }
+
+  private schedule(upstream: number, delayMs: number): void {
+    if (this.stopped) return;
+    // Unref'd: checks never hold the process open on their own.
+    this.states[upstream]!.timer = setTimeout(() => void this.check(upstream), delayMs).unref();
+  }
+
+  private async check(upstream: number): Promise<void> {
+    const started = performance.now();
+    const failure = await this.probe(upstream);
+    if (this.stopped) return;
+    this.record(upstream, failure);
+    this.schedule(upstream, Math.max(0, this.config.intervalMs - (performance.now() - started)));
+  }
+
+  private record(upstream: number, failure: string | null): void {
+    const state = this.states[upstream]!;
+    const { rise, fall } = this.config;
+    const url = this.upstreams[upstream];
+    if (failure === null) {
+      state.failures = 0;
+      state.passes++;
+      if (state.failed && state.passes >= rise) {
+        state.failed = false;
+        this.index.setTotal(upstream, Upstream.CHECK_FAILED, 0);
+        this.log.info({ upstream: url, passes: state.passes }, 'upstream passed its health checks: back in rotation');
+      }
+      return;
+    }
+    state.passes = 0;
+    state.failures++;
+    if (!state.failed && state.failures >= fall) {
+      state.failed = true;
+      this.index.setTotal(upstream, Upstream.CHECK_FAILED, 1);
+      this.log.warn({ upstream: url, failures: state.failures, cause: failure }, 'upstream failed its health checks: out of rotation');
+      this.onFailed(upstream);
+    }
+  }
+
+  /** One check: null when it passed, else why it failed. */
+  private probe(upstream: number): Promise<string | null> {
+    const { path, timeoutMs } = this.config;
+    const url = new URL(this.upstreams[upstream]!);
+    const tlsOptions = this.tlsOptions[upstream];
+    return new Promise((resolve) => {
+      const request = (tlsOptions ? https : http).request({
+        host: url.hostname.replace(/^\[|\]$/g, ''),
+        port: url.port || (tlsOptions ? 443 : 80),
+        path,
+        method: 'GET',
+        agent: false,
+        headers: { host: url.host, 'user-agent': 'atomproxy-health-check', connection: 'close' },
+        signal: AbortSignal.timeout(timeoutMs),
+        ...(tlsOptions ?? {}),
+      });
+      request.on('response', (response) => {
+        response.resume();
+        const status = response.statusCode ?? 0;
+        response.on('end', () => resolve(status >= 200 && status < 400 ? null : `answered ${status}`));
+        response.on('error', (error) => resolve(error.message));
+      });
+      request.on('error', (error) => resolve(error.name === 'AbortError' ? `no answer within ${timeoutMs} ms` : error.message));
+      request.end();
+    });
+  }
+}
