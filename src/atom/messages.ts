@@ -6,19 +6,28 @@
 
 /** Acceptor → executor. */
 export type ToExecutor =
-  /** Start an atom: `u` upstream index, `m` method, `p` path, `h` flat header list, `b` a body follows. */
-  | { k: 'open'; id: number; u: number; m: string; p: string; h: string[]; b: boolean }
+  /**
+   * Start an atom: `u` upstream index, `m` method, `p` path, `h` flat header list, `b` a body follows; `q` the
+   * pinned connection its client connection holds here (0: none), or -1 when its engine knows no client
+   * connection, so none may be pinned for it (src/workers/upstream/connection-auth.ts).
+   */
+  | { k: 'open'; id: number; u: number; m: string; p: string; h: string[]; b: boolean; q: number }
   | { k: 'body'; id: number; c: Uint8Array }
   | { k: 'bodyEnd'; id: number }
   /** The client went away or the acceptor gave up: abort upstream, send nothing more. */
   | { k: 'cancel'; id: number }
   /** `n` response bytes were written to the client: the executor may send that much more. */
-  | { k: 'credit'; id: number; n: number };
+  | { k: 'credit'; id: number; n: number }
+  /** The client connection holding pinned connection `q` to upstream `u` closed: close that connection. */
+  | { k: 'unpin'; u: number; q: number };
 
 /** Executor → acceptor. */
 export type ToAcceptor =
-  /** The response head, with what the access log says about the upstream connection that carried it. */
-  | { k: 'head'; id: number; s: number; t: string; h: string[]; u: UpstreamFacts }
+  /**
+   * The response head, with what the access log says about the upstream connection that carried it; `q` that
+   * connection's pin when it is bound to the atom's client connection (0: it is not).
+   */
+  | { k: 'head'; id: number; s: number; t: string; h: string[]; u: UpstreamFacts; q: number }
   | { k: 'data'; id: number; c: Uint8Array }
   | { k: 'end'; id: number }
   /**

@@ -10,6 +10,7 @@ import type { EngineView } from '../workers/client/acceptor.js';
 import { http } from '../shared/node-http.js';
 import type { Config } from './config.js';
 import { createMetrics } from './metrics.js';
+import type { Fleet } from './server-discovery.js';
 import { startPoolHistory } from './pool-history.js';
 import { STATUS_PAGE_HTML } from './status-page.js';
 import type { ThreadSupervisor } from './thread-supervisor.js';
@@ -61,14 +62,14 @@ export async function startAdminServer(
   engine: EngineView,
   index: PoolIndex,
   stats: AtomStats,
-  upstreams: string[],
-  /** ATOM_UPSTREAM_WEIGHTS, shown beside each upstream. */
-  weights: number[],
+  /** The servers, named in the view with their address and weight. */
+  fleet: Fleet,
   threads: Pick<ThreadSupervisor, 'threads' | 'kill'>,
   log: Logger,
 ): Promise<AdminServer> {
-  const metrics = createMetrics(index, stats, upstreams);
-  const history = startPoolHistory(index, upstreams);
+  const keys = fleet.servers.map((server) => server.key);
+  const metrics = createMetrics(index, stats, keys);
+  const history = startPoolHistory(index, keys);
   const server: Server = http.createServer((request, response) => {
     request.resume();
     answer(request, response);
@@ -83,7 +84,7 @@ export async function startAdminServer(
     const kill = KILL_PATH.exec(path);
     if (path === POOL_PATH) {
       if (!readOnly(request, response)) return;
-      const pool = viewPool(index, upstreams).map((upstream, at) => ({ ...upstream, weight: weights[at] }));
+      const pool = viewPool(index, keys).map((view, at) => ({ ...view, origin: fleet.originOf(at), weight: fleet.servers[at]!.weight }));
       const view = { engine, workers: threads.threads, threads: viewThreads(index), upstreams: pool };
       return reply(response, 200, JSON.stringify(view), ['content-type', 'application/json']);
     }

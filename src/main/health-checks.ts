@@ -3,9 +3,12 @@ import { Upstream, type PoolIndex } from '../pool/pool-index.js';
 import { http, https } from '../shared/node-http.js';
 import { upstreamTlsOptions, type UpstreamTlsOptions } from '../shared/upstream-tls-options.js';
 import type { HealthCheckConfig, UpstreamTlsConfig } from './config.js';
+import type { Fleet } from './server-discovery.js';
 
 /** One upstream's run of results: how many passes or failures in a row, and whether checks hold it out. */
 interface CheckState {
+  /** The address these results are about: a DNS slot that gets another one starts afresh. */
+  origin: string | null;
   passes: number;
   failures: number;
   failed: boolean;
@@ -28,19 +31,20 @@ export class HealthChecks {
 
   constructor(
     private readonly config: HealthCheckConfig,
-    private readonly upstreams: string[],
+    private readonly fleet: Fleet,
     tls: UpstreamTlsConfig,
     private readonly index: PoolIndex,
     private readonly log: Logger,
     private readonly onFailed: (upstream: number) => void,
   ) {
-    this.states = upstreams.map(() => ({ passes: 0, failures: 0, failed: false, timer: null }));
-    this.tlsOptions = upstreams.map((origin) => {
-      if (!origin.startsWith('https:')) return null;
-      const { name: _verifiedAgainst, ...options } = upstreamTlsOptions(origin, tls);
+    this.states = fleet.servers.map(() => ({ origin: null, passes: 0, failures: 0, failed: false, timer: null }));
+    // The name verified is the configured upstream's host, whichever address DNS gave.
+    this.tlsOptions = fleet.servers.map(({ upstream }) => {
+      if (!upstream.startsWith('https:')) return null;
+      const { name: _verifiedAgainst, ...options } = upstreamTlsOptions(upstream, tls);
       return options;
     });
-    upstreams.forEach((_, upstream) => this.schedule(upstream, 0));
+    fleet.servers.forEach((_, server) => this.schedule(server, 0));
   }
 
   stop(): void {
@@ -54,18 +58,23 @@ export class HealthChecks {
     this.states[upstream]!.timer = setTimeout(() => void this.check(upstream), delayMs).unref();
   }
 
-  private async check(upstream: number): Promise<void> {
+  private async check(server: number): Promise<void> {
     const started = performance.now();
-    const failure = await this.probe(upstream);
-    if (this.stopped) return;
-    this.record(upstream, failure);
-    this.schedule(upstream, Math.max(0, this.config.intervalMs - (performance.now() - started)));
+    const origin = this.fleet.originOf(server);
+    const state = this.states[server]!;
+    if (origin !== state.origin) Object.assign(state, { origin, passes: 0, failures: 0, failed: false });
+    if (origin !== null) {
+      const failure = await this.probe(server, origin);
+      if (this.stopped) return;
+      if (this.fleet.originOf(server) === origin) this.record(server, failure);
+    }
+    this.schedule(server, Math.max(0, this.config.intervalMs - (performance.now() - started)));
   }
 
   private record(upstream: number, failure: string | null): void {
     const state = this.states[upstream]!;
     const { rise, fall } = this.config;
-    const url = this.upstreams[upstream];
+    const url = this.fleet.servers[upstream]!.key;
     if (failure === null) {
       state.failures = 0;
       state.passes++;
@@ -87,10 +96,10 @@ export class HealthChecks {
   }
 
   /** One check: null when it passed, else why it failed. */
-  private probe(upstream: number): Promise<string | null> {
+  private probe(server: number, origin: string): Promise<string | null> {
     const { path, timeoutMs } = this.config;
-    const url = new URL(this.upstreams[upstream]!);
-    const tlsOptions = this.tlsOptions[upstream];
+    const url = new URL(origin);
+    const tlsOptions = this.tlsOptions[server];
     return new Promise((resolve) => {
       const request = (tlsOptions ? https : http).request({
         host: url.hostname.replace(/^\[|\]$/g, ''),
@@ -98,7 +107,7 @@ export class HealthChecks {
         path,
         method: 'GET',
         agent: false,
-        headers: { host: url.host, 'user-agent': 'atomproxy-health-check', connection: 'close' },
+        headers: { host: new URL(this.fleet.servers[server]!.upstream).host, 'user-agent': 'atomproxy-health-check', connection: 'close' },
         signal: AbortSignal.timeout(timeoutMs),
         ...(tlsOptions ?? {}),
       });

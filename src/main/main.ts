@@ -4,6 +4,7 @@ import { ConfigError, loadConfig, type Config } from './config.js';
 import { startDemoOrigin, type DemoOrigin } from './demo-origin.js';
 import { createLogger } from '../shared/logger.js';
 import { startProxy } from './proxy.js';
+import { serverSlots } from '../pool/server-slots.js';
 import { checkConfigFiles } from './config-files.js';
 
 /** Entry point: validate ATOM_* variables, start the demo origin if no upstream is set, start the proxy. */
@@ -30,6 +31,7 @@ async function main(): Promise<void> {
     demo = await startDemoOrigin();
     config.upstreams = [demo.url];
     config.upstream.weights = [1];
+    config.servers = serverSlots(config.upstreams, config.upstream.weights, 1);
     log.info({ demo: demo.url }, 'ATOM_UPSTREAMS is empty: proxying to the built-in demo origin; set ATOM_UPSTREAMS=http://host:port[,…] to proxy real servers');
   }
 

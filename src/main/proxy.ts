@@ -5,6 +5,7 @@ import { viewPool } from '../pool/pool-view.js';
 import type { EngineView } from '../workers/client/acceptor.js';
 import { startAdminServer, type AdminServer } from './admin-server.js';
 import { HealthChecks } from './health-checks.js';
+import { ServerDiscovery } from './server-discovery.js';
 import type { Config } from './config.js';
 import { nodeReusePortRefusal } from './reuse-port.js';
 import { ThreadSupervisor } from './thread-supervisor.js';
@@ -30,23 +31,31 @@ export async function startProxy(config: Config, log: Logger): Promise<RunningPr
   if (config.acceptor === 'uws') process.env.UWS_HTTP_MAX_HEADERS_SIZE = String(config.client.maxHeaderBytes);
   const refusal = config.acceptor === 'node' ? nodeReusePortRefusal() : null;
   const accepting = refusal ? `thread 0 only: ${refusal}` : 'every thread';
-  const index = PoolIndex.create(config.upstreams.length, config.workers);
-  const stats = AtomStats.create(config.upstreams.length);
-  const supervisor = new ThreadSupervisor(config, index, stats, refusal === null, log);
+  const index = PoolIndex.create(config.servers.length, config.workers);
+  const stats = AtomStats.create(config.servers.length);
+  const keys = config.servers.map((server) => server.key);
+  const discovery = new ServerDiscovery(config, index, log);
+  await discovery.resolveAtStart();
+  log.info(
+    { servers: config.servers.map((server, at) => ({ server: server.key, origin: discovery.originOf(at), weight: server.weight })) },
+    'upstream servers',
+  );
+  const supervisor = new ThreadSupervisor(config, index, stats, discovery.snapshot(), refusal === null, log);
   let ports: number[];
   let engine: EngineView;
   let admin: AdminServer | null = null;
   try {
     ({ ports, engine } = await supervisor.start());
     if (config.admin.port !== 0) {
-      admin = await startAdminServer(config.admin, engine, index, stats, config.upstreams, config.upstream.weights, supervisor, log);
+      admin = await startAdminServer(config.admin, engine, index, stats, discovery, supervisor, log);
     }
   } catch (error) {
     await supervisor.close();
     throw error;
   }
+  discovery.start(supervisor);
   const checks = config.upstream.healthCheck
-    ? new HealthChecks(config.upstream.healthCheck, config.upstreams, config.upstream.tls, index, log, (upstream) => supervisor.closeIdle(upstream))
+    ? new HealthChecks(config.upstream.healthCheck, discovery, config.upstream.tls, index, log, (server) => supervisor.closeIdle(server))
     : null;
   if (config.acceptor === 'uws') {
     log.warn(
@@ -64,6 +73,7 @@ export async function startProxy(config: Config, log: Logger): Promise<RunningPr
     adminPort: admin?.port ?? 0,
     async close(graceMs = 10_000) {
       checks?.stop();
+      discovery.stop();
       if (!(await supervisor.drain(graceMs))) {
         log.warn(
           { threads: supervisor.undrained(), busyConnections: index.busyTotal(), graceMs },
@@ -74,7 +84,7 @@ export async function startProxy(config: Config, log: Logger): Promise<RunningPr
       await supervisor.close();
       // Read once every thread has closed its connections: a thread still moving one (an idle timeout during the
       // drain) would show it half-moved between two cells.
-      log.info({ pool: viewPool(index, config.upstreams) }, 'upstream pool counters at shutdown');
+      log.info({ pool: viewPool(index, keys) }, 'upstream pool counters at shutdown');
     },
   };
 }

@@ -48,7 +48,7 @@ export const STATUS_PAGE_HTML = `<!doctype html>
 </table>
 <template id="upstream">
   <section>
-    <h2><span data-metric="health">–</span> <span data-metric="url"></span></h2>
+    <h2><span data-metric="health">–</span> <span data-metric="url"></span> <small>at <span data-metric="origin">–</span>, weight <span data-metric="weight">–</span></small></h2>
     <div class="numbers">
       <div><b data-metric="requests-per-second">–</b><span>requests/s</span></div>
       <div><b data-metric="reuse-ratio-interval">–</b><span>reuse % (last second)</span></div>
@@ -177,7 +177,9 @@ function showUpstream(upstream, time) {
   const entry = entryFor(upstream.url);
   const reading = { time, requests: upstream.requests, reused: upstream.reused };
   const last = entry.readings[entry.readings.length - 1];
-  const health = set(entry.root, 'health', upstream.down ? 'down' : 'up');
+  set(entry.root, 'origin', upstream.origin ?? 'no address (DNS)');
+  set(entry.root, 'weight', upstream.weight);
+  const health = set(entry.root, 'health', upstream.down ? (upstream.checkFailed ? 'down (health check)' : 'down') : 'up');
   health.className = upstream.down ? 'down' : 'up';
   set(entry.root, 'requests-per-second', last ? number(perSecond(reading, last, 'requests'), 1) : '–');
   set(entry.root, 'reuse-ratio-interval', last ? number(percent(reading.reused - last.reused, reading.requests - last.requests), 1) : '–');

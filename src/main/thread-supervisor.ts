@@ -17,6 +17,8 @@ const STOP_GRACE_MS = 5000;
 const YOUNG_GENERATION_MB = 8;
 /** Pause before replacing a replacement that died before it was ready, so a thread that cannot start does not spin. */
 const REPLACE_RETRY_MS = 1000;
+/** How long a new server address waits for every thread to hold its pool before it takes traffic anyway. */
+const SERVER_ACK_MS = 2000;
 
 /** A port nothing listens on now, as the kernel gives one for port 0. */
 async function unusedPort(host: string): Promise<number> {
@@ -63,11 +65,15 @@ export class ThreadSupervisor {
   private ports: number[];
   /** One set of TLS session-ticket keys for every thread, so sessions resume across threads. */
   private readonly ticketKeys = randomBytes(48);
+  /** Per server whose address is being handed out: threads yet to say `serverSet`, and what to call then. */
+  private readonly serverAcks = new Map<number, { left: number; done: () => void }>();
 
   constructor(
     private readonly config: Config,
     private readonly index: PoolIndex,
     private readonly stats: AtomStats,
+    /** Per server, the origin of its address now: what every thread, a replacement too, starts with. */
+    private readonly origins: Array<string | null>,
     /** Every thread listens on the port (SO_REUSEPORT); false: only thread 0 does. */
     private readonly shared: boolean,
     private readonly log: Logger,
@@ -119,7 +125,30 @@ export class ThreadSupervisor {
     this.post(slot, { k: 'crash' });
   }
 
-  /** Every thread closes its idle connections to `upstream` (it failed its health checks). */
+  /**
+   * Gives every thread the server's new address (or takes it away); resolves once each has its pool for it, or
+   * after SERVER_ACK_MS (a thread that died meanwhile never answers; its replacement starts with `origins`).
+   */
+  setServer(server: number, origin: string | null): Promise<void> {
+    this.origins[server] = origin;
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.serverAcks.delete(server);
+        resolve();
+      };
+      const timer = setTimeout(done, SERVER_ACK_MS);
+      this.serverAcks.set(server, { left: this.slots.length, done });
+      for (let slot = 0; slot < this.slots.length; slot++) this.post(slot, { k: 'server', server, origin });
+    });
+  }
+
+  private serverSet(server: number): void {
+    const ack = this.serverAcks.get(server);
+    if (ack && --ack.left === 0) ack.done();
+  }
+
+  /** Every thread closes its idle connections to `upstream` (it failed its health checks, or is draining). */
   closeIdle(upstream: number): void {
     for (let slot = 0; slot < this.slots.length; slot++) this.post(slot, { k: 'closeIdle', upstream });
   }
@@ -170,6 +199,7 @@ export class ThreadSupervisor {
         becameReady(report.engine);
       }
       else if (report.k === 'drained') state.drained = true;
+      else if (report.k === 'serverSet') this.serverSet(report.server);
       else state.onListen?.(report);
     });
     const attachment: ThreadAttachment = {
@@ -177,6 +207,7 @@ export class ThreadSupervisor {
       config: this.config,
       indexBuffer: this.index.buffer,
       statsBuffer: this.stats.buffer,
+      origins: [...this.origins],
       control: threadControl,
       peers,
       ticketKeys: this.ticketKeys,

@@ -29,7 +29,9 @@ function viewOf(index: PoolIndex, upstream: number, slot: number): SlotView {
   const idle = index.get(upstream, slot, Cell.IDLE) + index.get(upstream, slot, Cell.WARMING);
   const held = index.get(upstream, slot, Cell.BUSY) + index.get(upstream, slot, Cell.CONNECTING);
   const waiting = Math.max(0, index.get(upstream, slot, Cell.ASSIGNED) - held);
-  return { idle: Math.max(0, idle - waiting), connections: idle + held + Math.max(0, waiting - idle) };
+  // Pinned connections carry only their own client's atoms, which are never ASSIGNED: they just count against the cap.
+  const pinned = index.get(upstream, slot, Cell.PINNED);
+  return { idle: Math.max(0, idle - waiting), connections: idle + held + pinned + Math.max(0, waiting - idle) };
 }
 
 /** Connections to `upstream` over all slots, counted as the cap counts them. */

@@ -31,9 +31,14 @@ export const Cell = {
   REPLAYS: 8,
   /** Atoms any router sent to this worker for this upstream that have not finished. */
   ASSIGNED: 9,
+  /**
+   * Open connections bound to one client connection (an NTLM or Negotiate handshake): they serve no other
+   * client, count against ATOM_UPSTREAM_MAX_CONNS, and are never idle for anyone.
+   */
+  PINNED: 10,
 } as const;
 export type CellName = keyof typeof Cell;
-const CELL_SIZE = 10;
+const CELL_SIZE = 11;
 
 export const Upstream = {
   /** Connections open or opening to this upstream, over all workers. */
@@ -59,8 +64,17 @@ export const Upstream = {
   ROUTE_LOCK: 12,
   /** 1 while active health checks (ATOM_HEALTH_CHECK_PATH) keep the upstream out of rotation. */
   CHECK_FAILED: 13,
+  /** Whether the server has an address to send atoms to: one of the ServerState values. */
+  STATE: 14,
 } as const;
-const UPSTREAM_SIZE = 14;
+const UPSTREAM_SIZE = 15;
+
+/**
+ * A server's address state (Upstream.STATE). A server at a fixed address is ACTIVE from the start; a DNS slot is
+ * EMPTY until an answer fills it, ACTIVE once every thread has a pool for its address, DRAINING once DNS stopped
+ * naming it: no new atoms, its busy connections finish, then it is EMPTY again (src/main/server-discovery.ts).
+ */
+export const ServerState = { EMPTY: 0, ACTIVE: 1, DRAINING: 2 } as const;
 
 export const Thread = {
   /** 1 while the thread runs and other threads may send it atoms. */
@@ -135,8 +149,11 @@ export class PoolIndex {
     this.downUntil = new Float64Array(buffer, this.at0.downUntilByte, upstreamCount);
   }
 
+  /** Every server starts ACTIVE, as one at a fixed address is; ServerDiscovery empties the DNS slots. */
   static create(upstreamCount: number, workerSlots: number): PoolIndex {
-    return new PoolIndex(new SharedArrayBuffer(layout(upstreamCount, workerSlots).bytes), upstreamCount, workerSlots);
+    const index = new PoolIndex(new SharedArrayBuffer(layout(upstreamCount, workerSlots).bytes), upstreamCount, workerSlots);
+    for (let upstream = 0; upstream < upstreamCount; upstream++) index.setTotal(upstream, Upstream.STATE, ServerState.ACTIVE);
+    return index;
   }
 
   private at(upstream: number, slot: number, field: number): number {
@@ -314,9 +331,10 @@ export class PoolIndex {
       const busy = Atomics.exchange(this.cells, this.at(upstream, slot, Cell.BUSY), 0);
       const connecting = Atomics.exchange(this.cells, this.at(upstream, slot, Cell.CONNECTING), 0);
       const warming = Atomics.exchange(this.cells, this.at(upstream, slot, Cell.WARMING), 0);
+      const pinned = Atomics.exchange(this.cells, this.at(upstream, slot, Cell.PINNED), 0);
       this.addTotal(upstream, Upstream.IDLE, -idle);
-      this.addTotal(upstream, Upstream.CONNECTIONS, -(idle + busy + connecting + warming));
-      this.count(upstream, slot, Cell.CLOSED, idle + busy);
+      this.addTotal(upstream, Upstream.CONNECTIONS, -(idle + busy + connecting + warming + pinned));
+      this.count(upstream, slot, Cell.CLOSED, idle + busy + pinned);
       for (let executor = 0; executor < this.workerSlots; executor++) {
         const routed = Atomics.exchange(this.cells, this.assignedByAt(slot, upstream, executor), 0);
         Atomics.sub(this.cells, this.at(upstream, executor, Cell.ASSIGNED), routed);

@@ -1,4 +1,4 @@
-import { Upstream, type PoolIndex } from './pool-index.js';
+import { ServerState, Upstream, type PoolIndex } from './pool-index.js';
 
 /**
  * Passive health, as nginx's max_fails / fail_timeout: after `maxFails` connection attempts to an upstream
@@ -6,7 +6,8 @@ import { Upstream, type PoolIndex } from './pool-index.js';
  * `failTimeoutMs`; then traffic tries it again, and the next run of failures takes it out again. `maxFails` 0
  * turns it off. Decided lazily when a balancer asks, so no timer runs; the deadline lives in the index, and the
  * thread whose compare-and-swap marks the upstream down (or back up) is the one that logs and resets.
- * An upstream that failed its active health checks (src/main/health-checks.ts) is out whatever passive health says.
+ * A server without an address to use (ServerState), or that failed its active health checks
+ * (src/main/health-checks.ts), is out whatever passive health says.
  */
 export class UpstreamHealth {
   constructor(
@@ -18,7 +19,7 @@ export class UpstreamHealth {
 
   readonly isAvailable = (upstream: number): boolean => {
     const { index } = this;
-    if (index.total(upstream, Upstream.CHECK_FAILED) === 1) return false;
+    if (index.total(upstream, Upstream.STATE) !== ServerState.ACTIVE || index.total(upstream, Upstream.CHECK_FAILED) === 1) return false;
     if (index.total(upstream, Upstream.DOWN) === 1) {
       if (Date.now() < index.downUntilMs(upstream)) return false;
       if (index.swapTotal(upstream, Upstream.DOWN, 1, 0)) index.setTotal(upstream, Upstream.CONNECT_FAILURES, 0);

@@ -14,8 +14,14 @@ export interface TestOrigin {
   close(): Promise<void>;
 }
 
-/** Listens on a random loopback port, counting accepted connections; close() also drops open ones. */
-async function serve(server: Server | NetServer, requests: IncomingMessage[]): Promise<TestOrigin> {
+/** Where an origin listens: 127.0.0.1 on a random port unless told (127.0.0.2… let several share a port). */
+export interface OriginAddress {
+  host?: string;
+  port?: number;
+}
+
+/** Listens on a loopback address, counting accepted connections; close() also drops open ones. */
+async function serve(server: Server | NetServer, requests: IncomingMessage[], { host = '127.0.0.1', port = 0 }: OriginAddress = {}): Promise<TestOrigin> {
   const sockets = new Set<Socket>();
   let connections = 0;
   server.on('connection', (socket: Socket) => {
@@ -23,11 +29,11 @@ async function serve(server: Server | NetServer, requests: IncomingMessage[]): P
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(port, host, resolve));
   const bound = server.address();
   if (!bound || typeof bound === 'string') throw new Error('origin not listening');
   return {
-    url: `http://127.0.0.1:${bound.port}`,
+    url: `http://${host}:${bound.port}`,
     port: bound.port,
     get connections() {
       return connections;
@@ -47,6 +53,7 @@ async function serve(server: Server | NetServer, requests: IncomingMessage[]): P
 /** An HTTP origin on 127.0.0.1 running `handler` (default: 200 "ok"). */
 export async function startOrigin(
   handler: (request: IncomingMessage, response: ServerResponse) => void = (_request, response) => response.end('ok'),
+  address: OriginAddress = {},
 ): Promise<TestOrigin> {
   const requests: IncomingMessage[] = [];
   const server = createServer((request, response) => {
@@ -54,7 +61,7 @@ export async function startOrigin(
     handler(request, response);
   });
   server.keepAliveTimeout = 60_000;
-  return serve(server, requests);
+  return serve(server, requests, address);
 }
 
 /** A TCP origin that answers every connection with `onData` (for malformed or silent upstreams). */

@@ -27,7 +27,8 @@ function spawnProxy(env: Record<string, string>): ChildProcess {
 export interface PoolView {
   workers: number;
   threads: ThreadView[];
-  upstreams: UpstreamView[];
+  /** Per server: the index's view, its address (as an origin; null for an empty DNS slot) and its weight. */
+  upstreams: Array<UpstreamView & { origin: string | null; weight: number }>;
 }
 
 /** A real atomproxy process, started with ATOM_* variables, listening on a random loopback port. */

@@ -165,6 +165,8 @@ describe('the status page (GET / on the admin listener), in Chromium', { skip },
       assert.ok(reuse > 0 && reuse <= 100, `reuse % is ${reuse}`);
       assert.equal(await text(page, 'url', url), origin.url);
       assert.equal(await text(page, 'health', url), 'up');
+      assert.equal(await text(page, 'origin', url), origin.url, 'the address the server is at');
+      assert.equal(await text(page, 'weight', url), '1');
       assert.equal(await text(page, 'workers'), String(pool.workers));
       assert.equal(pool.workers, 2);
       assert.ok((await text(page, 'engine')).startsWith(`${pool.engine.acceptor} (`));

@@ -27,7 +27,7 @@ const policy: ForwarderPolicy = {
   weights: [1],
   preferLast: false,
 };
-const request = (path: string): AtomRequest => ({ method: 'GET', path, headers: ['host', 't'], hasBody: false, contentLength: -1, client: '127.0.0.1:1' });
+const request = (path: string): AtomRequest => ({ method: 'GET', path, headers: ['host', 't'], hasBody: false, contentLength: -1, client: '127.0.0.1:1', connection: 0 });
 const answers: string[] = [];
 const responder = (name: string): ClientResponder => ({
   head: () => true,
@@ -52,7 +52,9 @@ function twoRouters() {
   return { index, sent, routers: [routerOf(0), routerOf(1)] as const };
 }
 const opened = (sent: ReturnType<typeof twoRouters>['sent'], path: string) =>
-  sent.find(({ message }) => message.k === 'open' && message.p === path);
+  sent.find(({ message }) => message.k === 'open' && message.p === path) as
+    | { from: number; to: number; message: Extract<ToExecutor, { k: 'open' }> }
+    | undefined;
 
 describe('routing between threads over one index (cap 1)', () => {
   it('starts a waiting atom when the only place frees between its failed try and its place in the queue', async () => {

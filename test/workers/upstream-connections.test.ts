@@ -7,9 +7,8 @@ import { UpstreamConnections } from '../../src/workers/upstream/upstream-connect
 import { startOrigin, type TestOrigin } from '../helpers/origin.js';
 import { waitFor } from '../helpers/wait.js';
 
-function settingsFor(origin: string, overrides: Partial<ExecutorSettings>): ExecutorSettings {
+function settingsFor(overrides: Partial<ExecutorSettings>): ExecutorSettings {
   return {
-    upstreams: [origin],
     connectTimeoutMs: 2000,
     idleTimeoutMs: 4000,
     responseTimeoutMs: 5000,
@@ -46,7 +45,7 @@ describe('one worker’s upstream connections', () => {
     index.count(0, 1, Cell.IDLE, 2);
     index.addTotal(0, Upstream.CONNECTIONS, 2);
     assert.ok(index.reserveTotal(0, Upstream.IDLE, 2) && index.reserveTotal(0, Upstream.IDLE, 2));
-    const pool = new UpstreamConnections(origin.url, settingsFor(origin.url, { minIdle: 2, maxIdle: 2 }), index, 0, 0);
+    const pool = new UpstreamConnections(origin.url, origin.url, settingsFor({ minIdle: 2, maxIdle: 2 }), index, 0, 0);
     const acceptedBefore = origin.connections;
     pool.warm();
     await waitFor(() => index.get(0, 0, Cell.CLOSED) === 1, 'the warm connection to be closed for want of an idle place');

@@ -7,7 +7,12 @@ export type AbandonedBody = 'none' | 'cancelled' | 'mid-response';
  * What the node engine knows of one client connection: the counters its policies read, the responses still
  * under way on it, and whether it is closing, after which nothing more it sends is forwarded.
  */
+/** The last connection number given in this thread. */
+let lastId = 0;
+
 export class ClientConnection {
+  /** Its number in this thread (AtomRequest.connection). */
+  readonly id = ++lastId;
   readonly acceptedAt = performance.now();
   requests = 0;
   /**

@@ -12,6 +12,11 @@ export interface AtomRequest {
   contentLength: number;
   /** The client, `address:port` (uWS gives no port: `address`), for the access log. */
   client: string;
+  /**
+   * The client connection, numbered by its thread's engine, for what is bound to it (a pinned upstream
+   * connection); 0 where the engine knows no connection (uWS).
+   */
+  connection: number;
 }
 
 /** How the forwarder answers one client request; implemented once per engine. */

@@ -105,9 +105,13 @@ export class NodeAcceptor implements Acceptor {
     this.server.maxHeadersCount = client.maxHeaderFields + 1;
     // Over TLS, requests come on the TLSSocket, which exists once the handshake is done.
     this.server.on(tls ? 'secureConnection' : 'connection', (socket: Socket) => {
-      clientConnections.set(socket, new ClientConnection(socket));
+      const connection = new ClientConnection(socket);
+      clientConnections.set(socket, connection);
       this.openConnections++;
-      socket.once('close', () => this.openConnections--);
+      socket.once('close', () => {
+        this.openConnections--;
+        this.forwarder.clientClosed(connection.id);
+      });
     });
     this.server.on('request', this.onRequest);
     this.server.on('clientError', this.onClientError);
@@ -201,7 +205,7 @@ export class NodeAcceptor implements Acceptor {
       httpVersion,
       authority: target.authority,
     });
-    const atomRequest = atomRequestOf(request.method ?? 'GET', target.path!, cleaned, `${socket.remoteAddress}:${socket.remotePort}`);
+    const atomRequest = atomRequestOf(request.method ?? 'GET', target.path!, cleaned, `${socket.remoteAddress}:${socket.remotePort}`, connection.id);
     if (!atomRequest.hasBody) {
       handle = this.forwarder.open(atomRequest, responder);
       return;

@@ -12,11 +12,12 @@ export interface CleanedRequest {
 }
 
 /** The atom a cleaned request becomes, for both engines. */
-export function atomRequestOf(method: string, path: string, cleaned: CleanedRequest, client: string): AtomRequest {
+export function atomRequestOf(method: string, path: string, cleaned: CleanedRequest, client: string, connection: number): AtomRequest {
   return {
     method,
     path,
     client,
+    connection,
     headers: cleaned.headers,
     hasBody: cleaned.chunked || cleaned.contentLength > 0,
     contentLength: cleaned.chunked ? -1 : cleaned.contentLength,

@@ -145,7 +145,7 @@ export class UwsAcceptor implements Acceptor {
     }
 
     const cleaned = cleanRequestHeaders(raw, { address, proto: this.tls ? 'https' : 'http', httpVersion: '1.1', authority: null });
-    const atomRequest = atomRequestOf(method, target!, cleaned, address);
+    const atomRequest = atomRequestOf(method, target!, cleaned, address, 0);
     if (!atomRequest.hasBody) {
       handle = this.forwarder.open(atomRequest, responder);
       return;

@@ -1,4 +1,4 @@
-import { Upstream, type PoolIndex } from '../../pool/pool-index.js';
+import { ServerState, Upstream, type PoolIndex } from '../../pool/pool-index.js';
 
 /** ATOM_BALANCE: how the next atom's upstream is chosen among those health lets through. */
 export const BALANCE_METHODS = ['round-robin', 'least-conn', 'p2c', 'random'] as const;
@@ -9,8 +9,9 @@ export type BalanceMethod = (typeof BALANCE_METHODS)[number];
  * upstreams `isAvailable` accepts. Everything it reads is in the pool index, so every thread balances over the
  * same facts: one round-robin turn for all threads (N threads do not each start at upstream 0), and for
  * least-conn and p2c the atoms in flight to each upstream from every thread (queued ones included).
- * When none is available, the next one in turn is tried anyway: a refused connection answers 502 just as fast
- * as a refusal would, and it may have come back.
+ * When none is available, the next one in turn that has an address is tried anyway: a refused connection
+ * answers 502 just as fast as a refusal would, and it may have come back. With no address at all (DNS has
+ * named none yet), -1.
  */
 export class Balancer {
   private readonly upstreamCount: number;
@@ -28,16 +29,25 @@ export class Balancer {
   }
 
   pick(): number {
-    if (this.upstreamCount === 1) return 0;
+    if (this.upstreamCount === 1) return this.hasAddress(0) ? 0 : -1;
     if (this.method === 'round-robin') {
       for (let tried = 0; tried < this.schedule.length; tried++) {
         const upstream = this.advance();
         if (this.isAvailable(upstream)) return upstream;
       }
-      return this.advance();
+    } else {
+      const candidates = this.available(-1);
+      if (candidates.length > 0) return this.choose(candidates);
     }
-    const candidates = this.available(-1);
-    return candidates.length === 0 ? this.advance() : this.choose(candidates);
+    for (let tried = 0; tried < this.schedule.length; tried++) {
+      const upstream = this.advance();
+      if (this.hasAddress(upstream)) return upstream;
+    }
+    return -1;
+  }
+
+  private hasAddress(upstream: number): boolean {
+    return this.index.total(upstream, Upstream.STATE) === ServerState.ACTIVE;
   }
 
   /**

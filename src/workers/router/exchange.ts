@@ -14,6 +14,8 @@ export interface ExchangeHost {
    * went to its executor, which answers `released` once the atom's connection is free.
    */
   finished(exchange: Exchange, cancelled: boolean): void;
+  /** The upstream bound the connection that answered to the atom's client connection, as pin `pin`. */
+  pinned(exchange: Exchange, pin: number): void;
   /** Logs a failure answered to (or cut from) the client. */
   logFailure(exchange: Exchange, status: number, cause: string): void;
   /** The attempt failed before any answer: true if the host sent the atom again (see replay-policy.ts). */
@@ -42,6 +44,8 @@ export class Exchange implements AtomHandle {
   responseBytes = 0;
   /** The upstream connection that answered, from the response head; null when none did. */
   upstreamFacts: UpstreamFacts | null = null;
+  /** The pinned connection it rides in its executor (0: any connection), set by the forwarder before `start`. */
+  pin = 0;
   /** The status the client got, or 499 (as nginx) when it left before any answer; 0 for neither. */
   get answeredStatus(): number {
     return this.status || (this.cause ? 499 : 0);
@@ -97,6 +101,7 @@ export class Exchange implements AtomHandle {
   prepareRetry(): void {
     this.retries++;
     this.slot = -1;
+    this.pin = 0;
     this.queuedBody = [...this.heldBody!];
     this.requestUnacked = 0;
   }
@@ -107,7 +112,8 @@ export class Exchange implements AtomHandle {
     if (this.queuedMs < 0) this.queuedMs = toMicros(performance.now() - this.startedAt);
     const { request } = this;
     const link = this.host.linkTo(slot);
-    link.send({ k: 'open', id: this.id, u: this.upstream, m: request.method, p: request.path, h: request.headers, b: request.hasBody });
+    const pin = request.connection === 0 ? -1 : this.pin;
+    link.send({ k: 'open', id: this.id, u: this.upstream, m: request.method, p: request.path, h: request.headers, b: request.hasBody, q: pin });
     for (const chunk of this.queuedBody) this.forwardBody(link, chunk);
     this.queuedBody = [];
     if (this.bodyEnded) link.send({ k: 'bodyEnd', id: this.id });
@@ -161,6 +167,7 @@ export class Exchange implements AtomHandle {
         this.status = message.s;
         this.headSent = true;
         this.upstreamFacts = message.u;
+        if (message.q) this.host.pinned(this, message.q);
         break;
       case 'data':
         this.relayData(message.c);

@@ -65,6 +65,8 @@ export class Forwarder implements ExchangeHost {
   private readonly isAvailable: (upstream: number) => boolean;
   /** By client connection (address:port), the upstream its last atom went to, oldest first (ATOM_PREFER_LAST_UPSTREAM). */
   private readonly lastUpstream = new Map<string, number>();
+  /** By client connection (AtomRequest.connection): the upstream connection pinned to it, and where that is. */
+  private readonly pins = new Map<number, { upstream: number; slot: number; pin: number }>();
   private nextId = 1;
   readonly maxBodyBytes: number;
   readonly replayMaxBodyBytes: number;
@@ -105,7 +107,10 @@ export class Forwarder implements ExchangeHost {
 
   open(request: AtomRequest, responder: ClientResponder): AtomHandle {
     if (request.path === '*') return this.answerAsterisk(request, responder);
-    const exchange = new Exchange(this.nextId++, this.pickUpstream(request.client), request, responder, this);
+    const bound = this.boundTo(request.connection);
+    const upstream = bound ? bound.upstream : this.pickUpstream(request.client);
+    if (upstream < 0) return this.answerNoServer(request, responder);
+    const exchange = new Exchange(this.nextId++, upstream, request, responder, this);
     this.exchanges.set(exchange.id, exchange);
     this.index.addRouted(exchange.upstream, this.here, Upstream.IN_FLIGHT, 1);
     this.index.addThread(this.here, Thread.ATOMS, 1);
@@ -114,8 +119,31 @@ export class Forwarder implements ExchangeHost {
       exchange.fail(413, `Content-Length ${request.contentLength} over ATOM_MAX_BODY_BYTES (${limit})`, true);
       return exchange;
     }
-    this.route(exchange);
+    if (bound) {
+      // Straight to its client's own connection: no balancing, no queue, no place under the cap to claim.
+      exchange.pin = bound.pin;
+      this.run(exchange, bound.slot);
+    } else {
+      this.route(exchange);
+    }
     return exchange;
+  }
+
+  /** The pinned upstream connection of this client connection, while its server may take atoms and its thread runs. */
+  private boundTo(connection: number): { upstream: number; slot: number; pin: number } | undefined {
+    if (connection === 0 || this.pins.size === 0) return undefined;
+    const bound = this.pins.get(connection);
+    if (!bound || (this.isAvailable(bound.upstream) && this.executors.reachable(bound.slot))) return bound;
+    this.clientClosed(connection);
+    return undefined;
+  }
+
+  /** A client connection closed: the upstream connection pinned to it, if any, is closed by its executor. */
+  clientClosed(connection: number): void {
+    const bound = this.pins.get(connection);
+    if (!bound) return;
+    this.pins.delete(connection);
+    if (this.executors.reachable(bound.slot)) this.linkTo(bound.slot).send({ k: 'unpin', u: bound.upstream, q: bound.pin });
   }
 
   /** The balancer's choice, or with ATOM_PREFER_LAST_UPSTREAM the one this client connection used last. */
@@ -123,6 +151,7 @@ export class Forwarder implements ExchangeHost {
     if (!this.policy.preferLast) return this.balancer.pick();
     const last = this.lastUpstream.get(client);
     const upstream = last !== undefined && this.isAvailable(last) ? last : this.balancer.pick();
+    if (upstream < 0) return upstream;
     // Deleted first so that the map's order stays oldest-used first.
     this.lastUpstream.delete(client);
     this.lastUpstream.set(client, upstream);
@@ -162,6 +191,13 @@ export class Forwarder implements ExchangeHost {
     return slot;
   }
 
+  /** No server has an address (DNS named none yet, or none it can reach): 503, and the client may come back. */
+  private answerNoServer(request: AtomRequest, responder: ClientResponder): AtomHandle {
+    this.log.error({ status: 503, method: request.method, path: request.path, cause: 'no upstream server has an address (DNS)' }, 'atom failed');
+    responder.reject(503, errorText(503), RETRY_AFTER, request.hasBody);
+    return IGNORED_BODY;
+  }
+
   /**
    * `OPTIONS *` asks about the server itself, and the proxy is the server its client talks to: answer it here
    * (undici cannot send a `*` target). Any other method with `*` is malformed.
@@ -183,10 +219,17 @@ export class Forwarder implements ExchangeHost {
     return this.executors.linkTo(slot);
   }
 
+  pinned(exchange: Exchange, pin: number): void {
+    const { connection } = exchange.request;
+    if (connection !== 0) this.pins.set(connection, { upstream: exchange.upstream, slot: exchange.slot, pin });
+  }
+
   finished(exchange: Exchange, cancelled: boolean): void {
     this.exchanges.delete(exchange.id);
     this.index.addRouted(exchange.upstream, this.here, Upstream.IN_FLIGHT, -1);
-    if (exchange.slot < 0) {
+    if (exchange.pin > 0) {
+      // It rode its client's pinned connection, which it never claimed a place for.
+    } else if (exchange.slot < 0) {
       if (this.queues[exchange.upstream]!.remove(exchange)) this.index.addRouted(exchange.upstream, this.here, Upstream.QUEUED, -1);
     } else if (cancelled && this.executors.reachable(exchange.slot)) {
       // A cancelled atom's connection may stay busy a moment after the cancel: it keeps its place under the cap
@@ -244,10 +287,16 @@ export class Forwarder implements ExchangeHost {
     );
     this.index.addRouted(from, this.here, Upstream.IN_FLIGHT, -1);
     this.index.addRouted(upstream, this.here, Upstream.IN_FLIGHT, 1);
+    const pinned = exchange.pin > 0;
     exchange.upstream = upstream;
     exchange.prepareRetry();
-    // The failed attempt's place under the old upstream's cap is free again for atoms waiting there.
-    this.unassign(from, slot);
+    if (pinned) {
+      // Its pinned connection failed: the next attempt, and the client's next atoms, start a handshake afresh.
+      this.clientClosed(exchange.request.connection);
+    } else {
+      // The failed attempt's place under the old upstream's cap is free again for atoms waiting there.
+      this.unassign(from, slot);
+    }
     this.route(exchange);
     return true;
   }
@@ -275,6 +324,7 @@ export class Forwarder implements ExchangeHost {
    * the rule allows, else 502; cancelled ones no longer wait for their `released`.
    */
   lost(slot: number, why: string): void {
+    for (const [connection, bound] of this.pins) if (bound.slot === slot) this.pins.delete(connection);
     for (const cancelled of [...this.releasing.values()].filter((exchange) => exchange.slot === slot)) {
       this.releasing.delete(cancelled.id);
       this.unassign(cancelled.upstream, slot);

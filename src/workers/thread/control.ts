@@ -17,6 +17,8 @@ export interface ThreadAttachment {
   indexBuffer: SharedArrayBuffer;
   /** The AtomStats every thread counts into (src/pool/atom-stats.ts). */
   statsBuffer: SharedArrayBuffer;
+  /** Per server (config.servers), the origin of its address now; null for a DNS slot without one. */
+  origins: Array<string | null>;
   /** The supervisor's end is in the main thread; ControlMessage and ThreadReport travel on it. */
   control: MessagePort;
   /** By peer slot; no entry for this thread itself. */
@@ -38,8 +40,10 @@ export type ControlMessage =
   | { k: 'lost'; slot: number; why: string }
   /** Stop accepting; say `drained` once no atom of this thread's clients is under way. */
   | { k: 'drain' }
-  /** The upstream failed its health checks: close this thread's idle connections to it. */
+  /** The upstream failed its health checks, or DNS stopped naming it: close this thread's idle connections to it. */
   | { k: 'closeIdle'; upstream: number }
+  /** DNS gave a server slot an address (its origin) or took it away (null, once drained): say `serverSet`. */
+  | { k: 'server'; server: number; origin: string | null }
   /** Close everything (every thread has drained, or the grace ran out) and end the thread's task. */
   | { k: 'stop' }
   /** The admin drill: die exactly as an uncaught error would make the thread die. */
@@ -51,4 +55,6 @@ export type ThreadReport =
   /** The bound ports, in the order they were asked for. */
   | { k: 'listening'; ports: number[] }
   | { k: 'listenFailed'; message: string }
-  | { k: 'drained' };
+  | { k: 'drained' }
+  /** This thread now holds the pool for the server's new address (or dropped it). */
+  | { k: 'serverSet'; server: number };

@@ -22,7 +22,7 @@ export class ThreadLinks implements Executors {
   constructor(
     here: number,
     slots: number,
-    private readonly pools: readonly UpstreamConnections[],
+    private readonly pools: ReadonlyArray<UpstreamConnections | null>,
     private readonly deliver: (message: ToAcceptor) => void,
     peers: Record<number, PeerPorts>,
   ) {

@@ -45,7 +45,9 @@ function linuxThreadId(): number {
 export class ThreadProxy {
   private readonly engine: EngineView;
   private readonly index: PoolIndex;
-  private readonly pools: UpstreamConnections[];
+  /** Per server, the connections to its address; null for a DNS slot without one. */
+  private readonly pools: Array<UpstreamConnections | null>;
+  private readonly settings: ExecutorSettings;
   private readonly links: ThreadLinks;
   private readonly forwarder: Forwarder;
   private readonly accessLog: AccessLog | null;
@@ -64,12 +66,12 @@ export class ThreadProxy {
     }
     const uws = config.acceptor === 'uws' ? loadNativeUws() : null;
     this.engine = uws ? { acceptor: 'uws', build: uws.build } : { acceptor: 'node', build: `node:http ${process.version}` };
-    this.index = new PoolIndex(attachment.indexBuffer, config.upstreams.length, config.workers, true);
-    const settings: ExecutorSettings = { ...config.upstream, upstreams: config.upstreams };
-    this.pools = config.upstreams.map((origin, upstream) => new UpstreamConnections(origin, settings, this.index, upstream, slot));
+    this.index = new PoolIndex(attachment.indexBuffer, config.servers.length, config.workers, true);
+    this.settings = config.upstream;
+    this.pools = attachment.origins.map((origin, server) => (origin ? this.poolFor(server, origin) : null));
     this.links = new ThreadLinks(slot, config.workers, this.pools, (message) => this.forwarder.deliver(message), attachment.peers);
     this.accessLog = config.accessLog ? new AccessLog(config.accessLog, slot) : null;
-    const stats = new AtomStats(attachment.statsBuffer, config.upstreams.length);
+    const stats = new AtomStats(attachment.statsBuffer, config.servers.length);
     this.forwarder = new Forwarder(forwarderPolicy(config), this.index, stats, slot, this.links, log, this.accessLog);
     const acceptorFor = (tls: ServerTls | null): Acceptor =>
       uws ? new UwsAcceptor(uws.module, config.client, this.forwarder, log, tls) : new NodeAcceptor(config, this.forwarder, log, tls);
@@ -78,7 +80,12 @@ export class ThreadProxy {
     this.index.setThread(slot, Thread.TID, linuxThreadId());
     this.stopLoopDelay = publishLoopDelay(this.index, slot);
     this.index.setThread(slot, Thread.REACHABLE, 1);
-    for (const pool of this.pools) pool.warm();
+    for (const pool of this.pools) pool?.warm();
+  }
+
+  private poolFor(server: number, origin: string): UpstreamConnections {
+    const { config, slot } = this.attachment;
+    return new UpstreamConnections(origin, config.servers[server]!.upstream, this.settings, this.index, server, slot);
   }
 
   /** Runs until `stop`; resolves once everything of this thread is closed. */
@@ -132,8 +139,17 @@ export class ThreadProxy {
         void Promise.all(this.acceptors.map((acceptor) => acceptor.stopAccepting())).then(() => this.reportDrained());
         break;
       case 'closeIdle':
-        this.pools[message.upstream]!.closeIdle();
+        this.pools[message.upstream]?.closeIdle();
         break;
+      case 'server': {
+        // Only an EMPTY slot gets an address and only a drained one loses it: the old pool holds nothing.
+        void this.pools[message.server]?.close();
+        const pool = message.origin ? this.poolFor(message.server, message.origin) : null;
+        this.pools[message.server] = pool;
+        pool?.warm();
+        this.report({ k: 'serverSet', server: message.server });
+        break;
+      }
       case 'crash':
         setImmediate(() => {
           throw new Error(`worker ${slot} killed by an admin request`);
@@ -163,7 +179,7 @@ export class ThreadProxy {
     this.index.setThread(this.attachment.slot, Thread.REACHABLE, 0);
     await Promise.all(this.acceptors.map((acceptor) => acceptor.close()));
     this.links.close();
-    await Promise.all(this.pools.map((pool) => pool.close()));
+    await Promise.all(this.pools.map((pool) => pool?.close()));
     this.accessLog?.close();
     this.stopLoopDelay();
     this.attachment.control.close();
@@ -177,7 +193,7 @@ export class ThreadProxy {
 function forwarderPolicy(config: ThreadAttachment['config']): ForwarderPolicy {
   const { upstream } = config;
   return {
-    upstreams: config.upstreams,
+    upstreams: config.servers.map((server) => server.key),
     maxConnectionsPerUpstream: upstream.maxConnections,
     queueMax: upstream.queueMax,
     queueTimeoutMs: upstream.queueTimeoutMs,
@@ -188,7 +204,7 @@ function forwarderPolicy(config: ThreadAttachment['config']): ForwarderPolicy {
     retries: upstream.retries,
     replayMaxBodyBytes: upstream.replayMaxBodyBytes,
     balance: upstream.balance,
-    weights: upstream.weights,
+    weights: config.servers.map((server) => server.weight),
     preferLast: upstream.preferLast,
   };
 }

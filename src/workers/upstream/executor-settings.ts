@@ -1,9 +1,7 @@
 import type { UpstreamTlsConfig } from '../../main/config.js';
 
-/** What the upstream side needs to know: the upstream origins and the upstream part of the configuration. */
+/** What the upstream side needs to know: the upstream part of the configuration. */
 export interface ExecutorSettings {
-  /** Upstream origins, indexed like the pool index. */
-  upstreams: string[];
   connectTimeoutMs: number;
   /** Close an idle upstream connection after this long (sooner if the upstream's Keep-Alive hint says so). */
   idleTimeoutMs: number;

@@ -13,12 +13,16 @@ export class Executor {
 
   constructor(
     private readonly link: Link<ToAcceptor>,
-    private readonly pools: readonly UpstreamConnections[],
+    private readonly pools: ReadonlyArray<UpstreamConnections | null>,
   ) {}
 
   readonly receive = (message: ToExecutor): void => {
+    if (message.k === 'unpin') return this.pools[message.u]?.unpin(message.q);
     if (message.k === 'open') {
-      const call = new UpstreamCall(message, this.link, this.pools[message.u]!, this.forget);
+      const pool = this.pools[message.u];
+      // Only in a race with DNS taking the address away: a connect failure, which the router may send elsewhere.
+      if (!pool) return this.link.send({ k: 'fail', id: message.id, s: 502, cause: 'the server has no address here', r: 'connect' });
+      const call = new UpstreamCall(message, this.link, pool, this.forget);
       this.calls.set(message.id, call);
       call.start();
       return;

@@ -4,6 +4,7 @@ import type { Link } from '../../atom/link.js';
 import { CREDIT_QUANTUM_BYTES, FLOW_WINDOW_BYTES, type FailureKind, type ToAcceptor, type ToExecutor, type UpstreamFacts } from '../../atom/messages.js';
 import { bodyBytesHandled } from '../thread/young-buffers.js';
 import { RequestBody } from './request-body.js';
+import { authenticatesConnection } from './connection-auth.js';
 import { cleanResponseHeaders } from './response-headers.js';
 import type { UpstreamConnection, UpstreamConnections } from './upstream-connections.js';
 import { statusForUpstreamError } from './upstream-errors.js';
@@ -44,7 +45,7 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
     private readonly onFinished: (call: UpstreamCall) => void,
   ) {
     this.body = open.b ? new RequestBody(this.creditBody) : null;
-    this.connection = pool.acquire();
+    this.connection = pool.acquire(Math.max(0, open.q));
     this.pooled = this.connection.socket === 'open';
     this.opensBefore = this.connection.opens;
   }
@@ -88,7 +89,14 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
     if (statusCode < 200) return true; // 1xx interim responses are the upstream hop's business
     this.responded = true;
     this.resume = resume;
-    this.link.send({ k: 'head', id: this.id, s: statusCode, t: statusText, h: cleanResponseHeaders(rawHeaders), u: this.facts() });
+    // A pinned connection stays pinned whatever it answers; another one is pinned by an NTLM or Negotiate 401,
+    // or, where no client connection is known to pin it to (uWS), closed after it: no one else may ride it.
+    let pin = this.connection.pin;
+    if (!pin && authenticatesConnection(statusCode, rawHeaders)) {
+      if (this.open.q >= 0) pin = this.pool.pin(this.connection);
+      else this.connection.reusable = false;
+    }
+    this.link.send({ k: 'head', id: this.id, s: statusCode, t: statusText, h: cleanResponseHeaders(rawHeaders), u: this.facts(), q: pin });
     return true;
   }
 

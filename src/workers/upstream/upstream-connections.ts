@@ -1,6 +1,6 @@
 import { Client } from './undici-client.js';
 import { connectionsTo } from '../../pool/choose-worker.js';
-import { Cell, Upstream, type PoolIndex } from '../../pool/pool-index.js';
+import { Cell, ServerState, Upstream, type PoolIndex } from '../../pool/pool-index.js';
 import type { ExecutorSettings } from './executor-settings.js';
 import { preconnect } from './preconnect.js';
 import { presetServerName, upstreamTransport, type UpstreamTransport } from './upstream-tls.js';
@@ -24,11 +24,16 @@ export class UpstreamConnection {
   /** Sockets this Client opened, so a call can tell whether a new one was opened during its attempt. */
   opens = 0;
   openedAt = 0;
+  /** Bound to one client connection (UpstreamConnections.pin): its pin number; 0 when it serves anyone. */
+  pin = 0;
+  /** False once it must serve no other atom (a handshake began on it that no client connection can own). */
+  reusable = true;
   constructor(readonly client: Client) {}
 }
 
 /** The pool index cell that counts a connection in this state (docs/pool.md). */
-function cellOf(socket: SocketState, inUse: boolean): number {
+function cellOf(socket: SocketState, inUse: boolean, pinned: boolean): number {
+  if (socket === 'open' && pinned) return Cell.PINNED;
   if (socket === 'open') return inUse ? Cell.BUSY : Cell.IDLE;
   if (socket === 'connecting') return inUse ? Cell.CONNECTING : Cell.WARMING;
   return NO_CELL;
@@ -44,6 +49,9 @@ export class UpstreamConnections {
   /** Connections no atom holds, in any socket state; the newest last. */
   private readonly idle: UpstreamConnection[] = [];
   private readonly all = new Set<UpstreamConnection>();
+  /** Connections bound to a client connection, by pin number; they are never in `idle`. */
+  private readonly pinned = new Map<number, UpstreamConnection>();
+  private lastPin = 0;
   /** This worker's part of ATOM_UPSTREAM_MIN_IDLE. */
   private readonly warmShare: number;
   private closing = false;
@@ -52,7 +60,10 @@ export class UpstreamConnections {
   readonly transport: UpstreamTransport;
 
   constructor(
+    /** Where its connections go: the server's address, as an origin. */
     private readonly origin: string,
+    /** The upstream as configured: its host is the TLS name (src/pool/server-slots.ts). */
+    configured: string,
     private readonly settings: ExecutorSettings,
     private readonly index: PoolIndex,
     private readonly upstream: number,
@@ -61,7 +72,7 @@ export class UpstreamConnections {
     const { minIdle } = settings;
     const slots = index.workerSlots;
     this.warmShare = Math.floor(minIdle / slots) + (slot < minIdle % slots ? 1 : 0);
-    this.transport = upstreamTransport(origin, settings.tls, settings.connectTimeoutMs);
+    this.transport = upstreamTransport(configured, settings.tls, settings.connectTimeoutMs);
   }
 
   /**
@@ -69,7 +80,16 @@ export class UpstreamConnections {
    * closed Client to reopen, else a new one. One that comes back open was pooled: a failure on it before any
    * answer may be the keep-alive race (the upstream closed it while it sat idle).
    */
-  acquire(): UpstreamConnection {
+  acquire(pin = 0): UpstreamConnection {
+    const bound = pin ? this.pinned.get(pin) : undefined;
+    // The client's own connection, if it is still open and free; else the handshake starts again on another one.
+    if (bound && bound.socket === 'open' && !bound.inUse) {
+      this.move(bound, 'open', true);
+      bound.requests++;
+      this.count(Cell.REQUESTS, 1);
+      this.count(Cell.REUSED, 1);
+      return bound;
+    }
     let connection = this.takeIdle('open');
     while (connection && this.expired(connection)) {
       this.retire(connection);
@@ -83,9 +103,23 @@ export class UpstreamConnections {
     return connection;
   }
 
-  /** The atom is over. Keep the connection unless a pool limit says it has served enough. */
+  /** The atom is over. Keep the connection unless a pool limit says it has served enough, or the server drains. */
   release(connection: UpstreamConnection): void {
-    if (connection.socket === 'open' && (!this.withinLimits(connection) || !this.move(connection, 'open', false))) {
+    if (connection.pin) {
+      if (connection.socket !== 'open') {
+        // Its socket closed under the atom (`disconnected` counted it): drop the Client.
+        this.move(connection, connection.socket, false);
+        this.all.delete(connection);
+        void connection.client.close();
+      } else if (this.pinned.has(connection.pin)) {
+        this.move(connection, 'open', false);
+      } else {
+        this.retire(connection); // its client connection closed while it carried an atom
+      }
+      return;
+    }
+    const draining = this.index.total(this.upstream, Upstream.STATE) !== ServerState.ACTIVE;
+    if (connection.socket === 'open' && (draining || !connection.reusable || !this.withinLimits(connection) || !this.move(connection, 'open', false))) {
       this.retire(connection);
       return;
     }
@@ -100,7 +134,8 @@ export class UpstreamConnections {
    */
   warm(): void {
     if (this.warmShare === 0 || this.closing) return;
-    // Out by its health checks: look again later rather than open connections to it.
+    // Draining: it gets no new connection. Out by its health checks: look again later rather than open them.
+    if (this.index.total(this.upstream, Upstream.STATE) !== ServerState.ACTIVE) return;
     if (this.index.total(this.upstream, Upstream.CHECK_FAILED) === 1) return this.warmLater();
     let spare = this.idle.filter((connection) => connection.socket !== 'closed').length;
     const { maxConnections } = this.settings;
@@ -116,9 +151,35 @@ export class UpstreamConnections {
     }
   }
 
-  /** The upstream failed its health checks: close the connections to it no atom holds (busy ones finish first). */
+  /**
+   * The upstream failed its health checks, or drains: close the connections to it no atom holds, pinned ones too
+   * (busy ones finish first).
+   */
   closeIdle(): void {
     for (const connection of this.idle.filter((idle) => idle.socket === 'open')) this.retire(connection);
+    for (const pin of [...this.pinned.keys()]) this.unpin(pin);
+  }
+
+  /**
+   * Binds the connection, which carries an atom now, to that atom's client connection (an NTLM or Negotiate
+   * handshake authenticates the connection, not the requests): from now on it serves only atoms that name its pin.
+   */
+  pin(connection: UpstreamConnection): number {
+    if (connection.pin) return connection.pin;
+    const from = cellOf(connection.socket, connection.inUse, false);
+    connection.pin = ++this.lastPin;
+    this.count(from, -1);
+    this.count(cellOf(connection.socket, connection.inUse, true), 1);
+    this.pinned.set(connection.pin, connection);
+    return connection.pin;
+  }
+
+  /** Its client connection closed: close the pinned connection (its authentication must not serve anyone else). */
+  unpin(pin: number): void {
+    const connection = this.pinned.get(pin);
+    if (!connection) return;
+    this.pinned.delete(pin);
+    if (!connection.inUse) this.retire(connection); // else `release` retires it
   }
 
   async close(): Promise<void> {
@@ -141,8 +202,9 @@ export class UpstreamConnections {
    * ATOM_UPSTREAM_MAX_IDLE has no place left: the caller closes it instead.
    */
   private move(connection: UpstreamConnection, socket: SocketState, inUse: boolean): boolean {
-    const from = cellOf(connection.socket, connection.inUse);
-    const to = cellOf(socket, inUse);
+    const pinned = connection.pin !== 0;
+    const from = cellOf(connection.socket, connection.inUse, pinned);
+    const to = cellOf(socket, inUse, pinned);
     if (to === Cell.IDLE && from !== Cell.IDLE && !this.index.reserveTotal(this.upstream, Upstream.IDLE, this.settings.maxIdle)) {
       return false;
     }
@@ -237,6 +299,12 @@ export class UpstreamConnections {
     if (connection.socket !== 'open') return;
     this.count(Cell.CLOSED, 1);
     this.move(connection, 'closed', connection.inUse);
+    if (connection.pin) {
+      // Its authentication is gone with the socket: the Client is dropped, as `retire` drops one.
+      this.pinned.delete(connection.pin);
+      if (!connection.inUse) this.all.delete(connection);
+      return;
+    }
     if (!connection.inUse) this.warmLater();
   }
 
