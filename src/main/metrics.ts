@@ -36,7 +36,7 @@ const HISTOGRAMS: Array<{ name: string; help: string; latency: Latency }> = [
 ];
 
 /** Connection states of the pool index, exported as one gauge with a `state` label. */
-const CONNECTION_STATES = ['idle', 'busy', 'connecting', 'warming'] as const;
+const CONNECTION_STATES = ['idle', 'busy', 'connecting', 'warming', 'pinned'] as const;
 
 /**
  * The admin listener's GET /metrics: prom-client's registry with collectors that read the shared pool index at

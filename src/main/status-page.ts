@@ -61,6 +61,7 @@ export const STATUS_PAGE_HTML = `<!doctype html>
       <div><b data-metric="busy">–</b><span>busy</span></div>
       <div><b data-metric="connecting">–</b><span>connecting</span></div>
       <div><b data-metric="warming">–</b><span>warming</span></div>
+      <div><b data-metric="pinned">–</b><span>pinned</span></div>
       <div><b data-metric="opened">–</b><span>opened</span></div>
       <div><b data-metric="connect-failures">–</b><span>connect failures</span></div>
     </div>
@@ -71,7 +72,7 @@ export const STATUS_PAGE_HTML = `<!doctype html>
     <p class="legend"><span class="rps">requests/s, 0 to <b data-metric="chart-max-requests-per-second">–</b></span> ·
       <span class="reuse">reuse %, 0 to 100</span> · the last 5 minutes</p>
     <table>
-      <thead><tr><th>worker</th><th>idle</th><th>busy</th><th>connecting</th><th>warming</th><th>requests</th><th>reused</th><th>replays</th><th>assigned</th></tr></thead>
+      <thead><tr><th>worker</th><th>idle</th><th>busy</th><th>connecting</th><th>warming</th><th>pinned</th><th>requests</th><th>reused</th><th>replays</th><th>assigned</th></tr></thead>
       <tbody></tbody>
     </table>
   </section>
@@ -79,7 +80,7 @@ export const STATUS_PAGE_HTML = `<!doctype html>
 <script>
 'use strict';
 const WINDOW_MS = 5 * 60 * 1000;
-const WORKER_COLUMNS = ['worker', 'idle', 'busy', 'connecting', 'warming', 'requests', 'reused', 'replays', 'assigned'];
+const WORKER_COLUMNS = ['worker', 'idle', 'busy', 'connecting', 'warming', 'pinned', 'requests', 'reused', 'replays', 'assigned'];
 const THREAD_COLUMNS = ['thread', 'accepting', 'reachable', 'atoms-per-second', 'atoms', 'hops', 'loop-delay-p99-ms'];
 const token = new URLSearchParams(location.hash.slice(1)).get('token');
 const headers = token ? { authorization: 'Bearer ' + token } : {};
@@ -184,7 +185,7 @@ function showUpstream(upstream, time) {
   set(entry.root, 'requests-per-second', last ? number(perSecond(reading, last, 'requests'), 1) : '–');
   set(entry.root, 'reuse-ratio-interval', last ? number(percent(reading.reused - last.reused, reading.requests - last.requests), 1) : '–');
   set(entry.root, 'reuse-ratio', number(percent(upstream.reused, upstream.requests), 1));
-  for (const field of ['requests', 'replays', 'queued', 'idle', 'busy', 'connecting', 'warming', 'opened']) set(entry.root, field, upstream[field]);
+  for (const field of ['requests', 'replays', 'queued', 'idle', 'busy', 'connecting', 'warming', 'pinned', 'opened']) set(entry.root, field, upstream[field]);
   set(entry.root, 'in-flight', upstream.inFlight);
   set(entry.root, 'connect-failures', upstream.connectFailures);
   const workerRows = rows(entry.root.querySelector('tbody'), upstream.workers.length, WORKER_COLUMNS, 'worker', upstream.url);

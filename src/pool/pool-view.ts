@@ -16,6 +16,8 @@ export interface UpstreamView {
   busy: number;
   connecting: number;
   warming: number;
+  /** Bound to one client connection each (NTLM, Negotiate). */
+  pinned: number;
   opened: number;
   closed: number;
   requests: number;
@@ -82,6 +84,7 @@ export function viewPool(index: PoolIndex, upstreams: string[]): UpstreamView[] 
       busy: workers.reduce((sum, worker) => sum + worker.busy, 0),
       connecting: workers.reduce((sum, worker) => sum + worker.connecting, 0),
       warming: workers.reduce((sum, worker) => sum + worker.warming, 0),
+      pinned: workers.reduce((sum, worker) => sum + worker.pinned, 0),
       opened: total(Upstream.OPENED),
       closed: total(Upstream.CLOSED),
       requests: total(Upstream.REQUESTS),

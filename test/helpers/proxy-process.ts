@@ -137,9 +137,9 @@ export async function startProxy(env: Record<string, string>): Promise<ProxyProc
       for (const upstream of counters.pool as UpstreamView[]) {
         const { workers } = upstream;
         if (upstream.inFlight !== 0 || numbers(upstream).some((value) => value < 0)) throw unbalanced();
-        const sum = (field: 'idle' | 'busy' | 'connecting' | 'warming') => workers.reduce((total, worker) => total + worker[field], 0);
+        const sum = (field: 'idle' | 'busy' | 'connecting' | 'warming' | 'pinned') => workers.reduce((total, worker) => total + worker[field], 0);
         if (upstream.idle !== sum('idle')) throw unbalanced();
-        if (upstream.connections !== sum('idle') + sum('busy') + sum('connecting') + sum('warming')) throw unbalanced();
+        if (upstream.connections !== sum('idle') + sum('busy') + sum('connecting') + sum('warming') + sum('pinned')) throw unbalanced();
         for (const worker of workers) {
           if (worker.assigned !== 0 || worker.busy !== 0 || worker.connecting !== 0) throw unbalanced();
           if (numbers(worker).some((value) => value < 0)) throw unbalanced();

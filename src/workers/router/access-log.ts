@@ -4,9 +4,15 @@ import type { Exchange } from './exchange.js';
 /** Where the access log goes: 'stdout' or a file path (ATOM_ACCESS_LOG; 'off' never gets here). */
 export type AccessLogTarget = string;
 
+/** Lines are written once this many bytes are waiting (about ten lines), as nginx's `access_log … buffer=`. */
+const BUFFER_BYTES = 3072;
+/** …or at the latest this long after they were logged, as nginx's `flush=`. */
+const FLUSH_MS = 1000;
+
 /**
  * One JSON line per atom, as nginx's access log or the AWS ALB's, written off the hot path: each thread has its
- * own pino logger on an asynchronous sonic-boom destination, which gathers the lines of a turn into one write.
+ * own pino logger on an asynchronous sonic-boom destination, which gathers lines until BUFFER_BYTES wait (or
+ * FLUSH_MS passed) and writes them in one call: one write per line cost more than the line itself.
  * Writes hold whole lines and stay within PIPE_BUF (maxWrite 4096), so lines from several threads never mix on
  * a pipe, and a file is opened for appending, so they never overwrite each other.
  */
@@ -15,7 +21,14 @@ export class AccessLog {
   private readonly logger: Logger;
 
   constructor(target: AccessLogTarget, thread: number) {
-    this.destination = pino.destination({ dest: target === 'stdout' ? 1 : target, sync: false, append: true, maxWrite: 4096 });
+    this.destination = pino.destination({
+      dest: target === 'stdout' ? 1 : target,
+      sync: false,
+      append: true,
+      maxWrite: 4096,
+      minLength: BUFFER_BYTES,
+      periodicFlush: FLUSH_MS,
+    });
     this.logger = pino({ base: { pid: process.pid, thread }, timestamp: pino.stdTimeFunctions.isoTime }, this.destination);
   }
 
