@@ -8,10 +8,10 @@
 export type ToExecutor =
   /**
    * Start an atom: `u` upstream index, `m` method, `p` path, `h` flat header list, `b` a body follows; `q` the
-   * pinned connection its client connection holds here (0: none), or -1 when its engine knows no client
-   * connection, so none may be pinned for it (src/workers/upstream/connection-auth.ts).
+   * pinned connection its client connection holds here (0: none), `c` that client connection's number (0 where
+   * the engine knows none: then no connection may be pinned for it; src/workers/upstream/connection-auth.ts).
    */
-  | { k: 'open'; id: number; u: number; m: string; p: string; h: string[]; b: boolean; q: number }
+  | { k: 'open'; id: number; u: number; m: string; p: string; h: string[]; b: boolean; q: number; c: number }
   | { k: 'body'; id: number; c: Uint8Array }
   | { k: 'bodyEnd'; id: number }
   /** The client went away or the acceptor gave up: abort upstream, send nothing more. */
@@ -41,7 +41,9 @@ export type ToAcceptor =
    * The answer to every `cancel`: the atom's connection is let go of (undici may hold it a moment after the
    * cancel), or was already. Until then the atom keeps its place under the cap.
    */
-  | { k: 'released'; id: number };
+  | { k: 'released'; id: number }
+  /** Pinned connection `q` of client connection `c` ended on its own (closed, drained): forget it. */
+  | { k: 'unpinned'; c: number; q: number };
 
 /**
  * The upstream side of one atom, for the access log. Durations are measured in the executor's thread (each

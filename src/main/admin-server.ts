@@ -112,10 +112,13 @@ export async function startAdminServer(
     reply(response, 404, `not found; try GET ${STATUS_PAGE_PATH} (the status page), GET ${POOL_PATH}, GET ${HISTORY_PATH} or GET ${METRICS_PATH}\n`);
   };
   let retry: NodeJS.Timeout | undefined;
+  let closed = false;
   const listen = async (): Promise<void> => {
+    if (closed) return;
     server.listen(port, host);
     try {
       await once(server, 'listening');
+      if (closed) server.close(); // the proxy stopped while this retry was binding
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
       // A restart: the atomproxy this one replaces still holds the port while it drains (docs/configuration.md).
@@ -125,7 +128,7 @@ export async function startAdminServer(
           () => server.listening && log.info({ adminPort: port }, 'admin listener now listening'),
           (later: Error) => log.error({ adminPort: port, cause: later.message }, 'admin listener could not listen'),
         );
-      }, ADMIN_RETRY_MS);
+      }, ADMIN_RETRY_MS).unref();
     }
   };
   try {
@@ -139,6 +142,7 @@ export async function startAdminServer(
   return {
     port: (server.address() as AddressInfo | null)?.port ?? port,
     close: () => new Promise((resolve) => {
+      closed = true;
       clearTimeout(retry);
       history.stop();
       if (!server.listening) return resolve();

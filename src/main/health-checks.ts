@@ -62,7 +62,9 @@ export class HealthChecks {
     const started = performance.now();
     const origin = this.fleet.originOf(server);
     const state = this.states[server]!;
-    if (origin !== state.origin) Object.assign(state, { origin, passes: 0, failures: 0, failed: false });
+    if (origin !== state.origin) Object.assign(state, { origin, passes: 0, failures: 0 });
+    // DNS clears the flag when it gives the slot an address, the same one again included.
+    state.failed = this.index.total(server, Upstream.CHECK_FAILED) === 1;
     if (origin !== null) {
       const failure = await this.probe(server, origin);
       if (this.stopped) return;

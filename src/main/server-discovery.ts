@@ -31,6 +31,8 @@ interface Name {
   timer: NodeJS.Timeout | null;
   /** Addresses already said to have no free slot, so that is logged once. */
   unplaced: Set<string>;
+  /** The last good answer: what a slot freed by a drain is filled from. */
+  answer: string[];
 }
 
 /**
@@ -65,7 +67,7 @@ export class ServerDiscovery implements Fleet {
       index.setTotal(at, Upstream.STATE, ServerState.EMPTY);
       let name = this.names.find((known) => known.upstream === server.upstream);
       if (!name) {
-        name = { upstream: server.upstream, host: new URL(server.upstream).hostname, servers: [], timer: null, unplaced: new Set() };
+        name = { upstream: server.upstream, host: new URL(server.upstream).hostname, servers: [], timer: null, unplaced: new Set(), answer: [] };
         this.names.push(name);
       }
       name.servers.push(at);
@@ -91,7 +93,8 @@ export class ServerDiscovery implements Fleet {
     await Promise.all(
       this.names.map(async (name) => {
         const answer = await this.resolve(name);
-        if (answer) for (const address of answer.addresses) this.place(name, address, null);
+        if (answer) name.answer = answer.addresses;
+        await this.placeMissing(name);
       }),
     );
   }
@@ -145,6 +148,7 @@ export class ServerDiscovery implements Fleet {
 
   /** Drains the servers whose address is gone, brings back draining ones named again, places new addresses. */
   private async apply(name: Name, addresses: string[]): Promise<void> {
+    name.answer = addresses;
     const wanted = new Set(addresses);
     const placed = new Map<string, number>();
     for (const server of name.servers) {
@@ -160,11 +164,17 @@ export class ServerDiscovery implements Fleet {
         this.log.info({ server: this.servers[server]!.key, address }, 'upstream server named again by DNS: back in rotation');
       }
     }
-    for (const address of addresses) if (!placed.has(address)) await this.place(name, address, this.updates);
+    await this.placeMissing(name);
   }
 
-  /** Puts a new address into a free slot; with `updates`, every thread gets its pool before it takes traffic. */
-  private async place(name: Name, address: string, updates: ServerUpdates | null): Promise<void> {
+  /** Places the addresses of the name's last answer that no slot holds, while slots are free. */
+  private async placeMissing(name: Name): Promise<void> {
+    const held = new Set(name.servers.flatMap((server) => (this.origins[server] ? [addressOf(this.origins[server]!)] : [])));
+    for (const address of name.answer) if (!held.has(address)) await this.place(name, address);
+  }
+
+  /** Puts a new address into a free slot; once threads run, every one gets its pool before it takes traffic. */
+  private async place(name: Name, address: string): Promise<void> {
     const server = name.servers.find((candidate) => this.origins[candidate] === null);
     if (server === undefined) {
       if (!name.unplaced.has(address)) this.log.warn({ upstream: name.upstream, address, slots: name.servers.length }, 'DNS names more addresses than ATOM_UPSTREAM_SLOTS: this one is not used');
@@ -176,7 +186,7 @@ export class ServerDiscovery implements Fleet {
     this.origins[server] = origin;
     // A slot's health is its last address's: start afresh.
     for (const field of [Upstream.DOWN, Upstream.CONNECT_FAILURES, Upstream.CHECK_FAILED]) this.index.setTotal(server, field, 0);
-    await updates?.setServer(server, origin);
+    await this.updates?.setServer(server, origin);
     this.index.setTotal(server, Upstream.STATE, ServerState.ACTIVE);
     this.log.info({ server: this.servers[server]!.key, address, weight: this.servers[server]!.weight }, 'upstream server added');
   }
@@ -200,6 +210,8 @@ export class ServerDiscovery implements Fleet {
       this.index.setTotal(server, Upstream.STATE, ServerState.EMPTY);
       this.log.info({ server: this.servers[server]!.key, address }, 'upstream server drained: slot free');
       await this.updates?.setServer(server, null);
+      // An address that found no free slot takes this one now rather than at the next answer.
+      await this.placeMissing(this.names.find((name) => name.servers.includes(server))!);
     }
     if (this.draining.size === 0 && this.drainTimer) {
       clearInterval(this.drainTimer);

@@ -67,6 +67,8 @@ export class ThreadSupervisor {
   private readonly ticketKeys = randomBytes(48);
   /** Per server whose address is being handed out: threads yet to say `serverSet`, and what to call then. */
   private readonly serverAcks = new Map<number, { left: number; done: () => void }>();
+  /** Per server, the last change handed out: the next waits for it, so every `serverSet` counts for its own. */
+  private readonly serverChanges = new Map<number, Promise<void>>();
 
   constructor(
     private readonly config: Config,
@@ -130,6 +132,12 @@ export class ThreadSupervisor {
    * after SERVER_ACK_MS (a thread that died meanwhile never answers; its replacement starts with `origins`).
    */
   setServer(server: number, origin: string | null): Promise<void> {
+    const change = (this.serverChanges.get(server) ?? Promise.resolve()).then(() => this.handOut(server, origin));
+    this.serverChanges.set(server, change);
+    return change;
+  }
+
+  private handOut(server: number, origin: string | null): Promise<void> {
     this.origins[server] = origin;
     return new Promise((resolve) => {
       const done = (): void => {

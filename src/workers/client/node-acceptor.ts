@@ -155,8 +155,10 @@ export class NodeAcceptor implements Acceptor {
     net.Server.prototype.close.call(this.server);
   }
 
+  /** Also closes the idle keep-alive connections: the thread is drained, and one sending now would be cut. */
   refuseRequests(): void {
     this.refusing = true;
+    this.server.closeIdleConnections();
   }
 
   async close(): Promise<void> {

@@ -30,18 +30,23 @@ export class Balancer {
 
   pick(): number {
     if (this.upstreamCount === 1) return this.hasAddress(0) ? 0 : -1;
+    // One turn per atom, then a look along the schedule from there: other threads move the turn meanwhile.
+    const turn = this.index.nextTurn();
     if (this.method === 'round-robin') {
-      for (let tried = 0; tried < this.schedule.length; tried++) {
-        const upstream = this.advance();
-        if (this.isAvailable(upstream)) return upstream;
-      }
+      const upstream = this.along(turn, this.isAvailable);
+      if (upstream >= 0) return upstream;
     } else {
       const candidates = this.available(-1);
-      if (candidates.length > 0) return this.choose(candidates);
+      if (candidates.length > 0) return this.choose(candidates, turn);
     }
+    return this.along(turn, (upstream) => this.hasAddress(upstream));
+  }
+
+  /** The first upstream along the schedule from `turn` that `accepts`, -1 when none does. */
+  private along(turn: number, accepts: (upstream: number) => boolean): number {
     for (let tried = 0; tried < this.schedule.length; tried++) {
-      const upstream = this.advance();
-      if (this.hasAddress(upstream)) return upstream;
+      const upstream = this.schedule[(turn + tried) % this.schedule.length]!;
+      if (accepts(upstream)) return upstream;
     }
     return -1;
   }
@@ -55,16 +60,9 @@ export class Balancer {
    * round-robin turn where it was, so retries do not skew the share each upstream gets of new atoms.
    */
   pickOther(excluded: number): number {
-    if (this.method === 'round-robin') {
-      const turn = this.index.peekTurn();
-      for (let tried = 0; tried < this.schedule.length; tried++) {
-        const upstream = this.schedule[(turn + tried) % this.schedule.length]!;
-        if (upstream !== excluded && this.isAvailable(upstream)) return upstream;
-      }
-      return -1;
-    }
+    if (this.method === 'round-robin') return this.along(this.index.peekTurn(), (upstream) => upstream !== excluded && this.isAvailable(upstream));
     const candidates = this.available(excluded);
-    return candidates.length === 0 ? -1 : this.choose(candidates);
+    return candidates.length === 0 ? -1 : this.choose(candidates, this.index.peekTurn());
   }
 
   private available(excluded: number): number[] {
@@ -75,7 +73,7 @@ export class Balancer {
     return candidates;
   }
 
-  private choose(candidates: number[]): number {
+  private choose(candidates: number[], turn: number): number {
     switch (this.method) {
       case 'random':
         return this.weightedRandom(candidates, -1);
@@ -86,13 +84,13 @@ export class Balancer {
         return this.load(second) < this.load(first) ? second : first;
       }
       default:
-        return this.leastLoaded(candidates);
+        return this.leastLoaded(candidates, turn);
     }
   }
 
   /** HAProxy's leastconn: the fewest atoms in flight per unit of weight; ties go round, from the shared turn. */
-  private leastLoaded(candidates: number[]): number {
-    const start = this.index.nextTurn() % candidates.length;
+  private leastLoaded(candidates: number[], turn: number): number {
+    const start = turn % candidates.length;
     let best = candidates[start]!;
     for (let tried = 1; tried < candidates.length; tried++) {
       const upstream = candidates[(start + tried) % candidates.length]!;
@@ -121,9 +119,6 @@ export class Balancer {
     return chosen;
   }
 
-  private advance(): number {
-    return this.schedule[this.index.nextTurn() % this.schedule.length]!;
-  }
 }
 
 /**

@@ -112,8 +112,7 @@ export class Exchange implements AtomHandle {
     if (this.queuedMs < 0) this.queuedMs = toMicros(performance.now() - this.startedAt);
     const { request } = this;
     const link = this.host.linkTo(slot);
-    const pin = request.connection === 0 ? -1 : this.pin;
-    link.send({ k: 'open', id: this.id, u: this.upstream, m: request.method, p: request.path, h: request.headers, b: request.hasBody, q: pin });
+    link.send({ k: 'open', id: this.id, u: this.upstream, m: request.method, p: request.path, h: request.headers, b: request.hasBody, q: this.pin, c: request.connection });
     for (const chunk of this.queuedBody) this.forwardBody(link, chunk);
     this.queuedBody = [];
     if (this.bodyEnded) link.send({ k: 'bodyEnd', id: this.id });

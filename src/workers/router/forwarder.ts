@@ -120,8 +120,10 @@ export class Forwarder implements ExchangeHost {
       return exchange;
     }
     if (bound) {
-      // Straight to its client's own connection: no balancing, no queue, no place under the cap to claim.
+      // Straight to its client's own connection: no balancing, no queue, no place under the cap to claim; it is
+      // assigned there like any atom, so if that connection just ended the one it gets instead is counted right.
       exchange.pin = bound.pin;
+      this.index.assign(upstream, this.here, bound.slot, 1);
       this.run(exchange, bound.slot);
     } else {
       this.route(exchange);
@@ -221,15 +223,15 @@ export class Forwarder implements ExchangeHost {
 
   pinned(exchange: Exchange, pin: number): void {
     const { connection } = exchange.request;
-    if (connection !== 0) this.pins.set(connection, { upstream: exchange.upstream, slot: exchange.slot, pin });
+    // A second handshake (pipelined past the first) replaces the first: that connection is let go.
+    if (this.pins.get(connection)?.pin !== pin) this.clientClosed(connection);
+    this.pins.set(connection, { upstream: exchange.upstream, slot: exchange.slot, pin });
   }
 
   finished(exchange: Exchange, cancelled: boolean): void {
     this.exchanges.delete(exchange.id);
     this.index.addRouted(exchange.upstream, this.here, Upstream.IN_FLIGHT, -1);
-    if (exchange.pin > 0) {
-      // It rode its client's pinned connection, which it never claimed a place for.
-    } else if (exchange.slot < 0) {
+    if (exchange.slot < 0) {
       if (this.queues[exchange.upstream]!.remove(exchange)) this.index.addRouted(exchange.upstream, this.here, Upstream.QUEUED, -1);
     } else if (cancelled && this.executors.reachable(exchange.slot)) {
       // A cancelled atom's connection may stay busy a moment after the cancel: it keeps its place under the cap
@@ -287,16 +289,12 @@ export class Forwarder implements ExchangeHost {
     );
     this.index.addRouted(from, this.here, Upstream.IN_FLIGHT, -1);
     this.index.addRouted(upstream, this.here, Upstream.IN_FLIGHT, 1);
-    const pinned = exchange.pin > 0;
+    // Its pinned connection, if it rode one, failed: the next attempt and the client's next atoms start afresh.
+    if (exchange.pin > 0) this.clientClosed(exchange.request.connection);
     exchange.upstream = upstream;
     exchange.prepareRetry();
-    if (pinned) {
-      // Its pinned connection failed: the next attempt, and the client's next atoms, start a handshake afresh.
-      this.clientClosed(exchange.request.connection);
-    } else {
-      // The failed attempt's place under the old upstream's cap is free again for atoms waiting there.
-      this.unassign(from, slot);
-    }
+    // The failed attempt's place under the old upstream's cap is free again for atoms waiting there.
+    this.unassign(from, slot);
     this.route(exchange);
     return true;
   }
@@ -312,6 +310,10 @@ export class Forwarder implements ExchangeHost {
 
   /** A message from an executor; one for an atom already ended here (a cancel crossed it) is dropped. */
   readonly deliver = (message: ToAcceptor): void => {
+    if (message.k === 'unpinned') {
+      if (this.pins.get(message.c)?.pin === message.q) this.pins.delete(message.c);
+      return;
+    }
     if (message.k !== 'released') return this.exchanges.get(message.id)?.receive(message);
     const cancelled = this.releasing.get(message.id);
     if (!cancelled) return;

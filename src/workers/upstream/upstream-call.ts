@@ -36,6 +36,8 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
   private readonly pooled: boolean;
   /** Sockets the connection had opened before this attempt: unchanged at a failure means it never connected. */
   private readonly opensBefore: number;
+  /** The pin this atom's response made (0: none). */
+  private pinnedHere = 0;
   private readonly startedAt = performance.now();
 
   constructor(
@@ -45,7 +47,7 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
     private readonly onFinished: (call: UpstreamCall) => void,
   ) {
     this.body = open.b ? new RequestBody(this.creditBody) : null;
-    this.connection = pool.acquire(Math.max(0, open.q));
+    this.connection = pool.acquire(open.q);
     this.pooled = this.connection.socket === 'open';
     this.opensBefore = this.connection.opens;
   }
@@ -68,6 +70,8 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
   /** The client went away: stop the upstream request and stay silent. */
   cancel(): void {
     this.cancelled = true;
+    // It may not have learnt of the pin this atom made: the connection must not wait for a client that left.
+    if (this.pinnedHere) this.pool.unpin(this.pinnedHere);
     this.body?.fail(new Error('client went away'));
     this.abort?.(new Error('client went away'));
   }
@@ -91,9 +95,9 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
     this.resume = resume;
     // A pinned connection stays pinned whatever it answers; another one is pinned by an NTLM or Negotiate 401,
     // or, where no client connection is known to pin it to (uWS), closed after it: no one else may ride it.
-    let pin = this.connection.pin;
+    let pin = this.pool.isPinned(this.connection) ? this.connection.pin : 0;
     if (!pin && authenticatesConnection(statusCode, rawHeaders)) {
-      if (this.open.q >= 0) pin = this.pool.pin(this.connection);
+      if (this.open.c !== 0) pin = this.pinnedHere = this.pool.pin(this.connection, { link: this.link, client: this.open.c });
       else this.connection.reusable = false;
     }
     this.link.send({ k: 'head', id: this.id, s: statusCode, t: statusText, h: cleanResponseHeaders(rawHeaders), u: this.facts(), q: pin });

@@ -1,3 +1,5 @@
+import type { Link } from '../../atom/link.js';
+import type { ToAcceptor } from '../../atom/messages.js';
 import { Client } from './undici-client.js';
 import { connectionsTo } from '../../pool/choose-worker.js';
 import { Cell, ServerState, Upstream, type PoolIndex } from '../../pool/pool-index.js';
@@ -26,15 +28,25 @@ export class UpstreamConnection {
   openedAt = 0;
   /** Bound to one client connection (UpstreamConnections.pin): its pin number; 0 when it serves anyone. */
   pin = 0;
+  /** Whom to tell when a pinned connection ends on its own (closed, drained): that client connection's router. */
+  owner: PinOwner | null = null;
   /** False once it must serve no other atom (a handshake began on it that no client connection can own). */
   reusable = true;
   constructor(readonly client: Client) {}
 }
 
+/** The router of the client connection a pinned upstream connection belongs to, and that client connection. */
+export interface PinOwner {
+  link: Link<ToAcceptor>;
+  client: number;
+}
+
+/** Pins given in this thread; a pin is that count times 64 plus the thread's slot, so no two threads give the same. */
+let pinsGiven = 0;
+
 /** The pool index cell that counts a connection in this state (docs/pool.md). */
 function cellOf(socket: SocketState, inUse: boolean, pinned: boolean): number {
-  if (socket === 'open' && pinned) return Cell.PINNED;
-  if (socket === 'open') return inUse ? Cell.BUSY : Cell.IDLE;
+  if (socket === 'open') return inUse ? Cell.BUSY : pinned ? Cell.PINNED : Cell.IDLE;
   if (socket === 'connecting') return inUse ? Cell.CONNECTING : Cell.WARMING;
   return NO_CELL;
 }
@@ -51,7 +63,6 @@ export class UpstreamConnections {
   private readonly all = new Set<UpstreamConnection>();
   /** Connections bound to a client connection, by pin number; they are never in `idle`. */
   private readonly pinned = new Map<number, UpstreamConnection>();
-  private lastPin = 0;
   /** This worker's part of ATOM_UPSTREAM_MIN_IDLE. */
   private readonly warmShare: number;
   private closing = false;
@@ -105,20 +116,22 @@ export class UpstreamConnections {
 
   /** The atom is over. Keep the connection unless a pool limit says it has served enough, or the server drains. */
   release(connection: UpstreamConnection): void {
+    const draining = this.index.total(this.upstream, Upstream.STATE) !== ServerState.ACTIVE;
     if (connection.pin) {
       if (connection.socket !== 'open') {
         // Its socket closed under the atom (`disconnected` counted it): drop the Client.
         this.move(connection, connection.socket, false);
         this.all.delete(connection);
         void connection.client.close();
-      } else if (this.pinned.has(connection.pin)) {
+      } else if (this.pinned.has(connection.pin) && !draining) {
         this.move(connection, 'open', false);
       } else {
-        this.retire(connection); // its client connection closed while it carried an atom
+        // Its client connection closed while it carried an atom, or its server drains.
+        this.endPin(connection);
+        this.retire(connection);
       }
       return;
     }
-    const draining = this.index.total(this.upstream, Upstream.STATE) !== ServerState.ACTIVE;
     if (connection.socket === 'open' && (draining || !connection.reusable || !this.withinLimits(connection) || !this.move(connection, 'open', false))) {
       this.retire(connection);
       return;
@@ -134,9 +147,9 @@ export class UpstreamConnections {
    */
   warm(): void {
     if (this.warmShare === 0 || this.closing) return;
-    // Draining: it gets no new connection. Out by its health checks: look again later rather than open them.
-    if (this.index.total(this.upstream, Upstream.STATE) !== ServerState.ACTIVE) return;
-    if (this.index.total(this.upstream, Upstream.CHECK_FAILED) === 1) return this.warmLater();
+    // Not taking atoms (its address not yet handed to every thread, draining, or out by its health checks): look
+    // again later rather than open connections to it.
+    if (!this.takesAtoms()) return this.warmLater();
     let spare = this.idle.filter((connection) => connection.socket !== 'closed').length;
     const { maxConnections } = this.settings;
     for (; spare < this.warmShare; spare++) {
@@ -157,21 +170,28 @@ export class UpstreamConnections {
    */
   closeIdle(): void {
     for (const connection of this.idle.filter((idle) => idle.socket === 'open')) this.retire(connection);
-    for (const pin of [...this.pinned.keys()]) this.unpin(pin);
+    for (const connection of [...this.pinned.values()]) {
+      this.endPin(connection);
+      if (!connection.inUse) this.retire(connection); // else `release` retires it
+    }
   }
 
   /**
-   * Binds the connection, which carries an atom now, to that atom's client connection (an NTLM or Negotiate
-   * handshake authenticates the connection, not the requests): from now on it serves only atoms that name its pin.
+   * Binds the connection, which carries an atom now (so it counts as BUSY, and as PINNED once idle), to that
+   * atom's client connection (an NTLM or Negotiate handshake authenticates the connection, not the requests):
+   * from now on it serves only atoms that name its pin.
    */
-  pin(connection: UpstreamConnection): number {
+  pin(connection: UpstreamConnection, owner: PinOwner): number {
     if (connection.pin) return connection.pin;
-    const from = cellOf(connection.socket, connection.inUse, false);
-    connection.pin = ++this.lastPin;
-    this.count(from, -1);
-    this.count(cellOf(connection.socket, connection.inUse, true), 1);
+    connection.pin = ++pinsGiven * 64 + this.slot;
+    connection.owner = owner;
     this.pinned.set(connection.pin, connection);
     return connection.pin;
+  }
+
+  /** Whether the connection is bound to a client connection now. */
+  isPinned(connection: UpstreamConnection): boolean {
+    return connection.pin !== 0 && this.pinned.has(connection.pin);
   }
 
   /** Its client connection closed: close the pinned connection (its authentication must not serve anyone else). */
@@ -179,7 +199,15 @@ export class UpstreamConnections {
     const connection = this.pinned.get(pin);
     if (!connection) return;
     this.pinned.delete(pin);
+    connection.owner = null; // the router asked: it knows
     if (!connection.inUse) this.retire(connection); // else `release` retires it
+  }
+
+  /** A pinned connection ends without its client asking: its router forgets the pin. */
+  private endPin(connection: UpstreamConnection): void {
+    if (!this.pinned.delete(connection.pin)) return;
+    connection.owner?.link.send({ k: 'unpinned', c: connection.owner.client, q: connection.pin });
+    connection.owner = null;
   }
 
   async close(): Promise<void> {
@@ -217,6 +245,10 @@ export class UpstreamConnections {
     connection.inUse = inUse;
     if (to === Cell.IDLE || to === NO_CELL) this.index.wake(this.upstream);
     return true;
+  }
+
+  private takesAtoms(): boolean {
+    return this.index.total(this.upstream, Upstream.STATE) === ServerState.ACTIVE && this.index.total(this.upstream, Upstream.CHECK_FAILED) === 0;
   }
 
   private withinLimits(connection: UpstreamConnection): boolean {
@@ -285,7 +317,8 @@ export class UpstreamConnections {
     connection.requests = connection.inUse ? 1 : 0;
     this.count(Cell.OPENED, 1);
     this.index.setTotal(this.upstream, Upstream.CONNECT_FAILURES, 0);
-    if (!this.move(connection, 'open', connection.inUse)) this.retire(connection);
+    // A warm connection whose server stopped taking atoms while it was being opened is not kept.
+    if (!this.move(connection, 'open', connection.inUse) || (!connection.inUse && !this.takesAtoms())) this.retire(connection);
   }
 
   private connectFailed(connection: UpstreamConnection): void {
@@ -301,8 +334,11 @@ export class UpstreamConnections {
     this.move(connection, 'closed', connection.inUse);
     if (connection.pin) {
       // Its authentication is gone with the socket: the Client is dropped, as `retire` drops one.
-      this.pinned.delete(connection.pin);
-      if (!connection.inUse) this.all.delete(connection);
+      this.endPin(connection);
+      if (!connection.inUse) {
+        this.all.delete(connection);
+        void connection.client.close();
+      }
       return;
     }
     if (!connection.inUse) this.warmLater();
