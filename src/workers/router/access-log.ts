@@ -10,6 +10,23 @@ const BUFFER_BYTES = 3072;
 const FLUSH_MS = 1000;
 
 /**
+ * pino's ISO `time` field, formatted once per millisecond: under load many lines share one, and formatting a Date
+ * cost 1.6 µs a line (profiled, uws engine), about as much as the rest of the line's JSON.
+ */
+function isoTimeOncePerMillisecond(): () => string {
+  let last = -1;
+  let field = '';
+  return () => {
+    const now = Date.now();
+    if (now !== last) {
+      last = now;
+      field = `,"time":"${new Date(now).toISOString()}"`;
+    }
+    return field;
+  };
+}
+
+/**
  * One JSON line per atom, as nginx's access log or the AWS ALB's, written off the hot path: each thread has its
  * own pino logger on an asynchronous sonic-boom destination, which gathers lines until BUFFER_BYTES wait (or
  * FLUSH_MS passed) and writes them in one call: one write per line cost more than the line itself.
@@ -29,7 +46,7 @@ export class AccessLog {
       minLength: BUFFER_BYTES,
       periodicFlush: FLUSH_MS,
     });
-    this.logger = pino({ base: { pid: process.pid, thread }, timestamp: pino.stdTimeFunctions.isoTime }, this.destination);
+    this.logger = pino({ base: { pid: process.pid, thread }, timestamp: isoTimeOncePerMillisecond() }, this.destination);
   }
 
   /** The atom is over: what the client asked and got, and what the upstream side did. */
