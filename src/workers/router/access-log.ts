@@ -4,8 +4,12 @@ import type { Exchange } from './exchange.js';
 /** Where the access log goes: 'stdout' or a file path (ATOM_ACCESS_LOG; 'off' never gets here). */
 export type AccessLogTarget = string;
 
-/** Lines are written once this many bytes are waiting (about ten lines), as nginx's `access_log … buffer=`. */
-const BUFFER_BYTES = 3072;
+/**
+ * Lines are written once this many bytes are waiting, as nginx's `access_log … buffer=`: to a pipe within PIPE_BUF
+ * (4096), so the lines of several threads never mix there; to a file, which is opened for appending (each write
+ * lands whole at the end), 32 KiB (about 70 lines).
+ */
+const BUFFERS = { pipe: { minLength: 3072, maxWrite: 4096 }, file: { minLength: 32 * 1024, maxWrite: 64 * 1024 } };
 /** …or at the latest this long after they were logged, as nginx's `flush=`. */
 const FLUSH_MS = 1000;
 
@@ -28,10 +32,9 @@ function isoTimeOncePerMillisecond(): () => string {
 
 /**
  * One JSON line per atom, as nginx's access log or the AWS ALB's, written off the hot path: each thread has its
- * own pino logger on an asynchronous sonic-boom destination, which gathers lines until BUFFER_BYTES wait (or
- * FLUSH_MS passed) and writes them in one call: one write per line cost more than the line itself.
- * Writes hold whole lines and stay within PIPE_BUF (maxWrite 4096), so lines from several threads never mix on
- * a pipe, and a file is opened for appending, so they never overwrite each other.
+ * own pino logger on an asynchronous sonic-boom destination, which gathers lines until BUFFERS says (or
+ * FLUSH_MS passed) and writes them in one call: one write per line cost more than the line itself. Writes hold
+ * whole lines.
  */
 export class AccessLog {
   private readonly destination: ReturnType<typeof pino.destination>;
@@ -42,8 +45,7 @@ export class AccessLog {
       dest: target === 'stdout' ? 1 : target,
       sync: false,
       append: true,
-      maxWrite: 4096,
-      minLength: BUFFER_BYTES,
+      ...(target === 'stdout' ? BUFFERS.pipe : BUFFERS.file),
       periodicFlush: FLUSH_MS,
     });
     this.logger = pino({ base: { pid: process.pid, thread }, timestamp: isoTimeOncePerMillisecond() }, this.destination);
