@@ -56,8 +56,9 @@ describe('active health checks (ATOM_HEALTH_CHECK_PATH)', () => {
         await waitFor(() => proxy.logs.some((line) => line.msg === 'upstream failed its health checks: out of rotation'), 'the upstream to be taken out', 5000);
         const outAfterMs = performance.now() - failedAt;
         t.diagnostic(`out of rotation ${outAfterMs.toFixed(0)} ms after it began failing (interval ${INTERVAL_MS} ms × fall ${FALL})`);
-        // A check may be just under way as it starts failing: up to one more interval, and this machine's noise.
-        assert.ok(outAfterMs <= INTERVAL_MS * (FALL + 1) + 500, `out within interval × fall (${outAfterMs.toFixed(0)} ms)`);
+        // A check may be just under way as it starts failing: up to one more interval. The slack is for a loaded
+        // machine's late timers; the figure itself is printed above, not asserted tightly.
+        assert.ok(outAfterMs <= INTERVAL_MS * (FALL + 1) + 2000, `out within interval × fall (${outAfterMs.toFixed(0)} ms)`);
         const [view] = (await proxy.pool()).upstreams;
         assert.equal(view!.checkFailed, true);
         assert.equal(view!.down, true);
