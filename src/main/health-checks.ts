@@ -4,6 +4,7 @@ import { http, https } from '../shared/node-http.js';
 import { upstreamTlsOptions, type UpstreamTlsOptions } from '../shared/upstream-tls-options.js';
 import type { HealthCheckConfig, UpstreamTlsConfig } from './config.js';
 import type { Fleet } from './server-discovery.js';
+import { hostOf } from '../shared/url-host.js';
 
 /** One upstream's run of results: how many passes or failures in a row, and whether checks hold it out. */
 interface CheckState {
@@ -104,7 +105,7 @@ export class HealthChecks {
     const tlsOptions = this.tlsOptions[server];
     return new Promise((resolve) => {
       const request = (tlsOptions ? https : http).request({
-        host: url.hostname.replace(/^\[|\]$/g, ''),
+        host: hostOf(url),
         port: url.port || (tlsOptions ? 443 : 80),
         path,
         method: 'GET',

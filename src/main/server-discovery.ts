@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { ServerState, Upstream, type PoolIndex } from '../pool/pool-index.js';
 import { originAt, type ServerSlot } from '../pool/server-slots.js';
 import type { Config } from './config.js';
+import { hostOf } from '../shared/url-host.js';
 
 /** The servers and where each one is now: what the admin view and the health checks read. */
 export interface Fleet {
@@ -153,7 +154,7 @@ export class ServerDiscovery implements Fleet {
     const placed = new Map<string, number>();
     for (const server of name.servers) {
       const origin = this.origins[server];
-      if (origin) placed.set(addressOf(origin), server);
+      if (origin) placed.set(hostOf(origin), server);
     }
     for (const [address, server] of placed) {
       const state = this.index.total(server, Upstream.STATE);
@@ -169,7 +170,7 @@ export class ServerDiscovery implements Fleet {
 
   /** Places the addresses of the name's last answer that no slot holds, while slots are free. */
   private async placeMissing(name: Name): Promise<void> {
-    const held = new Set(name.servers.flatMap((server) => (this.origins[server] ? [addressOf(this.origins[server]!)] : [])));
+    const held = new Set(name.servers.flatMap((server) => (this.origins[server] ? [hostOf(this.origins[server]!)] : [])));
     for (const address of name.answer) if (!held.has(address)) await this.place(name, address);
   }
 
@@ -204,7 +205,7 @@ export class ServerDiscovery implements Fleet {
     for (const server of [...this.draining]) {
       if (this.index.total(server, Upstream.CONNECTIONS) > 0 || this.index.total(server, Upstream.IN_FLIGHT) > 0) continue;
       this.draining.delete(server);
-      const address = addressOf(this.origins[server]!);
+      const address = hostOf(this.origins[server]!);
       // Free at once: a new address may take the slot while the threads drop the old pool (they get both in order).
       this.origins[server] = null;
       this.index.setTotal(server, Upstream.STATE, ServerState.EMPTY);
@@ -218,10 +219,4 @@ export class ServerDiscovery implements Fleet {
       this.drainTimer = null;
     }
   }
-
-}
-
-/** The address an origin points at (brackets of an IPv6 address taken off). */
-function addressOf(origin: string): string {
-  return new URL(origin).hostname.replace(/^\[|\]$/g, '');
 }

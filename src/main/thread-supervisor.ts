@@ -147,7 +147,7 @@ export class ThreadSupervisor {
       };
       const timer = setTimeout(done, SERVER_ACK_MS);
       this.serverAcks.set(server, { left: this.slots.length, done });
-      for (let slot = 0; slot < this.slots.length; slot++) this.post(slot, { k: 'server', server, origin });
+      this.postAll({ k: 'server', server, origin });
     });
   }
 
@@ -158,7 +158,7 @@ export class ThreadSupervisor {
 
   /** Every thread closes its idle connections to `upstream` (it failed its health checks, or is draining). */
   closeIdle(upstream: number): void {
-    for (let slot = 0; slot < this.slots.length; slot++) this.post(slot, { k: 'closeIdle', upstream });
+    this.postAll({ k: 'closeIdle', upstream });
   }
 
   /**
@@ -167,7 +167,7 @@ export class ThreadSupervisor {
    */
   async drain(graceMs: number): Promise<boolean> {
     this.draining = true;
-    for (let slot = 0; slot < this.slots.length; slot++) this.post(slot, { k: 'drain' });
+    this.postAll({ k: 'drain' });
     const deadline = performance.now() + graceMs;
     const draining = () => this.slots.some((slot) => !slot.drained) || this.index.busyTotal() > 0;
     while (draining() && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
@@ -181,7 +181,7 @@ export class ThreadSupervisor {
 
   async close(): Promise<void> {
     this.stopping = true;
-    for (let slot = 0; slot < this.slots.length; slot++) this.post(slot, { k: 'stop' });
+    this.postAll({ k: 'stop' });
     let timer: NodeJS.Timeout | undefined;
     const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, STOP_GRACE_MS)));
     await Promise.race([Promise.all(this.slots.map((slot) => slot.life.catch(() => {}))), grace]);
@@ -278,6 +278,11 @@ export class ThreadSupervisor {
         else if (accepting) await this.listen(slot);
       })
       .catch((failure: Error) => this.log.error({ worker: slot, cause: failure.message }, 'replacement worker thread could not start'));
+  }
+
+  /** To every thread (a dead one's closed port drops it; its replacement starts from the supervisor's state). */
+  private postAll(message: ControlMessage): void {
+    for (let slot = 0; slot < this.slots.length; slot++) this.post(slot, message);
   }
 
   private post(slot: number, message: ControlMessage, transfers: MessagePort[] = []): void {

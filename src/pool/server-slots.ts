@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { hostOf } from '../shared/url-host.js';
 
 /**
  * One server of an upstream: one entry of the pool index. An upstream given by an IP address (or `localhost`,
@@ -18,7 +19,7 @@ export interface ServerSlot {
 
 /** Whether DNS decides where `upstream` (an origin URL) is. */
 export function isDiscovered(upstream: string): boolean {
-  const host = new URL(upstream).hostname.replace(/^\[|\]$/g, '');
+  const host = hostOf(upstream);
   return isIP(host) === 0 && host !== 'localhost';
 }
 

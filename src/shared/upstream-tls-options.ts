@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { rootCertificates } from 'node:tls';
 import type { UpstreamTlsConfig } from '../main/config.js';
+import { hostOf } from './url-host.js';
 
 /** How to open a TLS connection to an `https://` upstream: what the worker threads' connector and the health checks share. */
 export interface UpstreamTlsOptions {
@@ -17,7 +18,7 @@ export interface UpstreamTlsOptions {
 
 /** Reads the files ATOM_UPSTREAM_CA_FILE / _CERT_FILE / _KEY_FILE name (checked at start: config-files.ts). */
 export function upstreamTlsOptions(origin: string, tls: UpstreamTlsConfig): UpstreamTlsOptions {
-  const name = tls.servername ?? new URL(origin).hostname.replace(/^\[|\]$/g, '');
+  const name = tls.servername ?? hostOf(origin);
   return {
     name,
     servername: isIP(name) ? undefined : name,

@@ -13,8 +13,8 @@ export interface AtomRequest {
   /** The client, `address:port` (uWS gives no port: `address`), for the access log. */
   client: string;
   /**
-   * The client connection, numbered by its thread's engine, for what is bound to it (a pinned upstream
-   * connection); 0 where the engine knows no connection (uWS).
+   * The client connection, numbered by its thread's engine, for what is kept for it (a pinned upstream
+   * connection, its last upstream); 0 where the engine knows no connection (uWS).
    */
   connection: number;
 }

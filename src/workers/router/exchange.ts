@@ -150,7 +150,7 @@ export class Exchange implements AtomHandle {
     if (this.done) return;
     this.cause = 'client closed the connection before the response finished';
     this.finish(true);
-    this.host.logFailure(this, 499, 'client closed the connection before the response finished');
+    this.host.logFailure(this, 499, this.cause);
   }
 
   // ---- from the executor ----

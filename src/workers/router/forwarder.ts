@@ -40,9 +40,6 @@ export interface ForwarderPolicy {
   preferLast: boolean;
 }
 
-/** Client connections whose last upstream a thread remembers for ATOM_PREFER_LAST_UPSTREAM; the oldest go first. */
-const LAST_UPSTREAMS_KEPT = 8192;
-
 /** The handle for a request answered before it became an atom: its body, if any, is discarded. */
 const IGNORED_BODY: AtomHandle = { body() {}, bodyEnd() {}, clientGone() {} };
 
@@ -63,8 +60,8 @@ export class Forwarder implements ExchangeHost {
   private readonly awaitingWake: boolean[];
   private readonly balancer: Balancer;
   private readonly isAvailable: (upstream: number) => boolean;
-  /** By client connection (address:port), the upstream its last atom went to, oldest first (ATOM_PREFER_LAST_UPSTREAM). */
-  private readonly lastUpstream = new Map<string, number>();
+  /** By open client connection (AtomRequest.connection), the upstream its last atom went to (ATOM_PREFER_LAST_UPSTREAM). */
+  private readonly lastUpstream = new Map<number, number>();
   /** By client connection (AtomRequest.connection): the upstream connection pinned to it, and where that is. */
   private readonly pins = new Map<number, { upstream: number; slot: number; pin: number }>();
   private nextId = 1;
@@ -108,7 +105,7 @@ export class Forwarder implements ExchangeHost {
   open(request: AtomRequest, responder: ClientResponder): AtomHandle {
     if (request.path === '*') return this.answerAsterisk(request, responder);
     const bound = this.boundTo(request.connection);
-    const upstream = bound ? bound.upstream : this.pickUpstream(request.client);
+    const upstream = bound ? bound.upstream : this.pickUpstream(request.connection);
     if (upstream < 0) return this.answerNoServer(request, responder);
     const exchange = new Exchange(this.nextId++, upstream, request, responder, this);
     this.exchanges.set(exchange.id, exchange);
@@ -136,12 +133,18 @@ export class Forwarder implements ExchangeHost {
     if (connection === 0 || this.pins.size === 0) return undefined;
     const bound = this.pins.get(connection);
     if (!bound || (this.isAvailable(bound.upstream) && this.executors.reachable(bound.slot))) return bound;
-    this.clientClosed(connection);
+    this.unpin(connection);
     return undefined;
   }
 
-  /** A client connection closed: the upstream connection pinned to it, if any, is closed by its executor. */
+  /** A client connection closed: what was kept for it goes. */
   clientClosed(connection: number): void {
+    this.lastUpstream.delete(connection);
+    this.unpin(connection);
+  }
+
+  /** The upstream connection pinned to this client connection, if any, is closed by its executor. */
+  private unpin(connection: number): void {
     const bound = this.pins.get(connection);
     if (!bound) return;
     this.pins.delete(connection);
@@ -149,15 +152,11 @@ export class Forwarder implements ExchangeHost {
   }
 
   /** The balancer's choice, or with ATOM_PREFER_LAST_UPSTREAM the one this client connection used last. */
-  private pickUpstream(client: string): number {
+  private pickUpstream(connection: number): number {
     if (!this.policy.preferLast) return this.balancer.pick();
-    const last = this.lastUpstream.get(client);
+    const last = this.lastUpstream.get(connection);
     const upstream = last !== undefined && this.isAvailable(last) ? last : this.balancer.pick();
-    if (upstream < 0) return upstream;
-    // Deleted first so that the map's order stays oldest-used first.
-    this.lastUpstream.delete(client);
-    this.lastUpstream.set(client, upstream);
-    if (this.lastUpstream.size > LAST_UPSTREAMS_KEPT) this.lastUpstream.delete(this.lastUpstream.keys().next().value!);
+    if (upstream >= 0) this.lastUpstream.set(connection, upstream);
     return upstream;
   }
 
@@ -224,7 +223,7 @@ export class Forwarder implements ExchangeHost {
   pinned(exchange: Exchange, pin: number): void {
     const { connection } = exchange.request;
     // A second handshake (pipelined past the first) replaces the first: that connection is let go.
-    if (this.pins.get(connection)?.pin !== pin) this.clientClosed(connection);
+    if (this.pins.get(connection)?.pin !== pin) this.unpin(connection);
     this.pins.set(connection, { upstream: exchange.upstream, slot: exchange.slot, pin });
   }
 
@@ -290,7 +289,7 @@ export class Forwarder implements ExchangeHost {
     this.index.addRouted(from, this.here, Upstream.IN_FLIGHT, -1);
     this.index.addRouted(upstream, this.here, Upstream.IN_FLIGHT, 1);
     // Its pinned connection, if it rode one, failed: the next attempt and the client's next atoms start afresh.
-    if (exchange.pin > 0) this.clientClosed(exchange.request.connection);
+    if (exchange.pin > 0) this.unpin(exchange.request.connection);
     exchange.upstream = upstream;
     exchange.prepareRetry();
     // The failed attempt's place under the old upstream's cap is free again for atoms waiting there.

@@ -116,13 +116,12 @@ export class UpstreamConnections {
 
   /** The atom is over. Keep the connection unless a pool limit says it has served enough, or the server drains. */
   release(connection: UpstreamConnection): void {
-    const draining = this.index.total(this.upstream, Upstream.STATE) !== ServerState.ACTIVE;
+    const draining = !this.isActive();
     if (connection.pin) {
       if (connection.socket !== 'open') {
         // Its socket closed under the atom (`disconnected` counted it): drop the Client.
         this.move(connection, connection.socket, false);
-        this.all.delete(connection);
-        void connection.client.close();
+        this.drop(connection);
       } else if (this.pinned.has(connection.pin) && !draining) {
         this.move(connection, 'open', false);
       } else {
@@ -247,8 +246,13 @@ export class UpstreamConnections {
     return true;
   }
 
+  /** The server has an address every thread uses: not waiting for one, not draining (ServerState). */
+  private isActive(): boolean {
+    return this.index.total(this.upstream, Upstream.STATE) === ServerState.ACTIVE;
+  }
+
   private takesAtoms(): boolean {
-    return this.index.total(this.upstream, Upstream.STATE) === ServerState.ACTIVE && this.index.total(this.upstream, Upstream.CHECK_FAILED) === 0;
+    return this.isActive() && this.index.total(this.upstream, Upstream.CHECK_FAILED) === 0;
   }
 
   private withinLimits(connection: UpstreamConnection): boolean {
@@ -272,6 +276,11 @@ export class UpstreamConnections {
     this.move(connection, 'closed', false);
     const at = this.idle.indexOf(connection);
     if (at >= 0) this.idle.splice(at, 1);
+    this.drop(connection);
+  }
+
+  /** Lets go of a connection's Client for good. */
+  private drop(connection: UpstreamConnection): void {
     this.all.delete(connection);
     void connection.client.close();
   }
@@ -335,10 +344,7 @@ export class UpstreamConnections {
     if (connection.pin) {
       // Its authentication is gone with the socket: the Client is dropped, as `retire` drops one.
       this.endPin(connection);
-      if (!connection.inUse) {
-        this.all.delete(connection);
-        void connection.client.close();
-      }
+      if (!connection.inUse) this.drop(connection);
       return;
     }
     if (!connection.inUse) this.warmLater();
