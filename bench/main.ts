@@ -31,7 +31,8 @@ async function main(): Promise<void> {
   const pinned = availableParallelism() >= 2 && tools.taskset !== null;
   // The origin, the load clients and the bench inherit CPU 1 from this process; each proxy is moved to CPU 0.
   if (pinned) pin(process.pid, '1');
-  const pinning = pinned ? 'Pinned: the proxy on CPU 0; origin, load generator and bench on CPU 1' : 'Not pinned (needs 2+ cores and taskset)';
+  const placement = pinned ? 'Pinned: the proxy on CPU 0; origin, load generator and bench on CPU 1' : 'Not pinned (needs 2+ cores and taskset)';
+  const pinning = options.sideBySide ? `${placement}. Side by side: the targets of a repetition ran at once, each under its own load, sharing the CPUs` : placement;
   console.error(`# ${pinning}`);
   for (const note of skipped) console.error(`# skipped: ${note}`);
   const throughput = modes.length ? await runThroughput(targets, available, modes, tools, options, pinned) : null;

@@ -31,12 +31,14 @@ export interface Options {
   /** Targets to profile with --cpu-prof, e.g. ["node/1", "uws/1"]; empty skips the profile. */
   profile: string[];
   profileSeconds: number;
+  /** Every target of a repetition at once, each under its own load (run-benchmark.ts). */
+  sideBySide: boolean;
   outDir: string;
 }
 
 const USAGE = `npm run bench -- [--quick] [--scenario ${SCENARIOS.join(',')}] [--baseline DIR] [--reps N] [--seconds S] [--requests N] [--bodies]
   [--targets ${ALL_TARGET_IDS.join(',')}] [--modes ${MODES.map((mode) => mode.id).join(',')}]
-  [--without ${TOOL_NAMES.join(',')}] [--profile node/1,uws/1 | --profile none] [--out DIR]`;
+  [--without ${TOOL_NAMES.join(',')}] [--profile node/1,uws/1 | --profile none] [--side-by-side] [--out DIR]`;
 
 function list(value: string | undefined): string[] | null {
   return value === undefined ? null : value.split(',').map((item) => item.trim()).filter(Boolean);
@@ -73,6 +75,7 @@ export function parseOptions(argv: string[]): Options {
       modes: { type: 'string' },
       without: { type: 'string' },
       profile: { type: 'string' },
+      'side-by-side': { type: 'boolean', default: false },
       out: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
@@ -107,6 +110,7 @@ export function parseOptions(argv: string[]): Options {
     without: new Set(without),
     profile: profile.filter((id) => id !== 'none'),
     profileSeconds: quick ? 2 : 5,
+    sideBySide: values['side-by-side']!,
     outDir: values.out ?? fileURLToPath(new URL('../../bench/results', import.meta.url)),
   };
 }

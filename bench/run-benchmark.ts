@@ -1,5 +1,5 @@
-import { describeClient, pickClient, runClient } from './load/clients.js';
-import type { LoadSpec } from './load/load-spec.js';
+import { describeClient, pickClient, runClient, type ClientName } from './load/clients.js';
+import type { LoadResult, LoadSpec } from './load/load-spec.js';
 import type { Mode } from './modes.js';
 import type { Options } from './options.js';
 import type { Origin } from './origin/origin.js';
@@ -61,18 +61,24 @@ export function rotated<T>(targets: T[], rep: number): T[] {
   return targets.map((_, i) => targets[(i + rep) % targets.length]!);
 }
 
+interface Measured {
+  sample: Sample;
+  roles: ThreadRoles | null;
+}
+
 /**
- * One measured run. `roles` are the target's thread roles as last read (after it started or after the run before);
- * they are read again after this run, in case a thread was replaced, and returned for the next.
+ * Starts measuring one run: the returned function takes the load's result and makes the sample. `roles` are the
+ * target's thread roles as last read (after it started or after the run before); they are read again after this
+ * run, in case a thread was replaced, and returned for the next.
  */
-async function measure(
+async function startMeasuring(
   running: RunningTarget,
   target: Target,
   mode: Mode,
   rep: number,
   plan: Plan,
   roles: ThreadRoles | null,
-): Promise<{ sample: Sample; roles: ThreadRoles | null }> {
+): Promise<{ spec: LoadSpec; client: ClientName; finish(load: LoadResult, startedAt: number): Promise<Measured> }> {
   const url = mode.tls ? running.tlsUrl : running.url;
   if (url === undefined) throw new Error('started without an HTTPS listener');
   const spec = loadSpec(url, mode, plan.options);
@@ -82,31 +88,35 @@ async function measure(
   const acceptedBefore = await plan.origin.accepted();
   const threadsBefore = threadNanos(pids);
   const cpuBefore = cpuSeconds(pids);
-  const load = await runClient(client, plan.tools, spec);
-  const cpu = cpuSeconds(pids) - cpuBefore;
-  const threadsAfter = threadNanos(pids);
-  const opened = (await plan.origin.accepted()) - acceptedBefore;
-  const rolesAfter = await running.roles();
-  const ok = Math.max(1, load.ok);
-  const sample: Sample = {
-    rep,
-    target: target.id,
-    mode: mode.id,
-    client: describeClient(client, spec),
-    ok: load.ok,
-    non2xx: load.non2xx,
-    errors: load.errors,
-    seconds: load.seconds,
-    requestsPerSecond: load.ok / load.seconds,
-    p50Ms: load.p50Ms,
-    p99Ms: load.p99Ms,
-    cpuMicrosPerRequest: pids.length && load.ok ? (cpu * 1e6) / load.ok : null,
-    upstreamConnsOpened: opened,
-    upstreamConnsPer1k: (opened * 1000) / ok,
-    peakRssBytes: pids.length ? peakRssBytes(pids) : null,
-    threads: roles && rolesAfter ? splitThreads({ roles, nanos: threadsBefore }, { roles: rolesAfter, nanos: threadsAfter }, load.ok) : null,
+  const finish = async (load: LoadResult, startedAt: number) => {
+    const cpu = cpuSeconds(pids) - cpuBefore;
+    const threadsAfter = threadNanos(pids);
+    // Side by side, the origin's count holds every target's connections.
+    const opened = plan.options.sideBySide ? null : (await plan.origin.accepted()) - acceptedBefore;
+    const rolesAfter = await running.roles();
+    const ok = Math.max(1, load.ok);
+    const sample: Sample = {
+      rep,
+      target: target.id,
+      mode: mode.id,
+      client: describeClient(client, spec),
+      startedAt,
+      ok: load.ok,
+      non2xx: load.non2xx,
+      errors: load.errors,
+      seconds: load.seconds,
+      requestsPerSecond: load.ok / load.seconds,
+      p50Ms: load.p50Ms,
+      p99Ms: load.p99Ms,
+      cpuMicrosPerRequest: pids.length && load.ok ? (cpu * 1e6) / load.ok : null,
+      upstreamConnsOpened: opened,
+      upstreamConnsPer1k: opened === null ? null : (opened * 1000) / ok,
+      peakRssBytes: pids.length ? peakRssBytes(pids) : null,
+      threads: roles && rolesAfter ? splitThreads({ roles, nanos: threadsBefore }, { roles: rolesAfter, nanos: threadsAfter }, load.ok) : null,
+    };
+    return { sample, roles: rolesAfter };
   };
-  return { sample, roles: rolesAfter };
+  return { spec, client, finish };
 }
 
 export function minutes(ms: number): string {
@@ -114,59 +124,106 @@ export function minutes(ms: number): string {
   return `${Math.floor(seconds / 60)}m${String(seconds % 60).padStart(2, '0')}s`;
 }
 
-/**
- * Every repetition runs every target (rotated), and each started target runs every mode. One progress line per
- * run on stderr.
- */
-export async function runBenchmark(plan: Plan): Promise<{ samples: Sample[]; problems: string[] }> {
-  const { targets, modes, options } = plan;
-  const samples: Sample[] = [];
-  const problems: string[] = [];
-  const runs = (target: Target) => modes.filter((mode) => runsOn(mode, target, plan));
-  const total = options.reps * targets.reduce((sum, target) => sum + runs(target).length, 0);
+/** Counts the runs and prints one progress line per run on stderr. */
+function progressOf(total: number): (where: string, sample: Sample) => string {
   const started = Date.now();
   let done = 0;
-  for (let rep = 0; rep < options.reps; rep++) {
-    for (const target of rotated(targets, rep)) {
-      let running: RunningTarget;
-      try {
-        running = await startWarm(target, plan);
-      } catch (error) {
-        problems.push(`rep ${rep + 1} ${target.name}: did not start: ${(error as Error).message}`);
-        done += runs(target).length;
-        continue;
-      }
-      // Without roles the next run has no thread split; the roles read after it serve the one after.
-      let roles = await running.roles().catch((error: Error) => {
+  return (what, sample) => {
+    done++;
+    const where = `[${done}/${total}] ${what}`;
+    const elapsed = Date.now() - started;
+    console.error(
+      `# ${where} (${sample.client}): ${Math.round(sample.requestsPerSecond)} req/s, ` +
+        `${sample.cpuMicrosPerRequest === null ? '-' : sample.cpuMicrosPerRequest.toFixed(1)} µs/req, ` +
+        `${sample.upstreamConnsOpened ?? '-'} upstream conns, ${sample.errors} errors, ${sample.non2xx} non-2xx · ` +
+        `${minutes(elapsed)} elapsed, ~${minutes((elapsed / done) * (total - done))} left`,
+    );
+    return where;
+  };
+}
+
+interface Started {
+  target: Target;
+  running: RunningTarget;
+  roles: ThreadRoles | null;
+}
+
+/** Starts `targets` one after another; one that does not start is a problem, not a stop. */
+async function startAll(targets: Target[], rep: number, plan: Plan, problems: string[]): Promise<Started[]> {
+  const started: Started[] = [];
+  for (const target of targets) {
+    try {
+      const running = await startWarm(target, plan);
+      const roles = await running.roles().catch((error: Error) => {
         problems.push(`rep ${rep + 1} ${target.name}: no thread roles: ${error.message}`);
         return null;
       });
-      for (const mode of runs(target)) {
-        done++;
-        const where = `[${done}/${total}] rep ${rep + 1}/${options.reps} · ${mode.id} · ${target.name}`;
-        try {
-          const measured = await measure(running, target, mode, rep, plan, roles);
-          const { sample } = measured;
-          roles = measured.roles;
-          samples.push(sample);
-          const elapsed = Date.now() - started;
-          console.error(
-            `# ${where} (${sample.client}): ${Math.round(sample.requestsPerSecond)} req/s, ` +
-              `${sample.cpuMicrosPerRequest === null ? '-' : sample.cpuMicrosPerRequest.toFixed(1)} µs/req, ` +
-              `${sample.upstreamConnsOpened} upstream conns, ${sample.errors} errors, ${sample.non2xx} non-2xx · ` +
-              `${minutes(elapsed)} elapsed, ~${minutes((elapsed / done) * (total - done))} left`,
-          );
-        } catch (error) {
-          problems.push(`${where}: ${(error as Error).message}`);
-          console.error(`# ${where}: FAILED: ${(error as Error).message}`);
-        }
-      }
-      try {
-        await running.stop();
-      } catch (error) {
-        problems.push(`rep ${rep + 1} ${target.name}: unclean stop: ${(error as Error).message}`);
-      }
+      started.push({ target, running, roles });
+    } catch (error) {
+      problems.push(`rep ${rep + 1} ${target.name}: did not start: ${(error as Error).message}`);
     }
   }
-  return { samples, problems };
+  return started;
+}
+
+async function stopAll(started: Started[], rep: number, problems: string[]): Promise<void> {
+  for (const { target, running } of started) {
+    try {
+      await running.stop();
+    } catch (error) {
+      problems.push(`rep ${rep + 1} ${target.name}: unclean stop: ${(error as Error).message}`);
+    }
+  }
+}
+
+/**
+ * Runs `mode` on each of `started` (one target, or every target at once side by side), each under its own load,
+ * and keeps the samples; a failed run is a problem.
+ */
+async function runMode(group: Started[], mode: Mode, rep: number, plan: Plan, out: { samples: Sample[]; problems: string[] }, progress: ReturnType<typeof progressOf>) {
+  const what = (entry: Started) => `rep ${rep + 1}/${plan.options.reps} · ${mode.id} · ${entry.target.name}`;
+  const measuring = await Promise.all(group.map((entry) => startMeasuring(entry.running, entry.target, mode, rep, plan, entry.roles)));
+  const startedAt = Date.now();
+  const loads = await Promise.allSettled(measuring.map(({ client, spec }) => runClient(client, plan.tools, spec)));
+  for (const [i, entry] of group.entries()) {
+    const load = loads[i]!;
+    try {
+      if (load.status === 'rejected') throw load.reason as Error;
+      const { sample, roles } = await measuring[i]!.finish(load.value, startedAt);
+      entry.roles = roles;
+      out.samples.push(sample);
+      progress(what(entry), sample);
+    } catch (error) {
+      out.problems.push(`${what(entry)}: ${(error as Error).message}`);
+      console.error(`# ${what(entry)}: FAILED: ${(error as Error).message}`);
+    }
+  }
+}
+
+/**
+ * Every repetition runs every target (rotated), and each started target runs every mode. Side by side
+ * (--side-by-side), every target of a repetition runs at once, each under its own load of the same mode, so
+ * two variants meet the same noise of a shared machine: their ratio holds where one after the other it did not.
+ */
+export async function runBenchmark(plan: Plan): Promise<{ samples: Sample[]; problems: string[] }> {
+  const { targets, modes, options } = plan;
+  const out = { samples: [] as Sample[], problems: [] as string[] };
+  const runs = (target: Target) => modes.filter((mode) => runsOn(mode, target, plan));
+  const progress = progressOf(options.reps * targets.reduce((sum, target) => sum + runs(target).length, 0));
+  for (let rep = 0; rep < options.reps; rep++) {
+    if (options.sideBySide) {
+      const started = await startAll(rotated(targets, rep), rep, plan, out.problems);
+      for (const mode of modes) {
+        await runMode(started.filter(({ target }) => runsOn(mode, target, plan)), mode, rep, plan, out, progress);
+      }
+      await stopAll(started, rep, out.problems);
+      continue;
+    }
+    for (const target of rotated(targets, rep)) {
+      const started = await startAll([target], rep, plan, out.problems);
+      for (const mode of runs(target)) await runMode(started, mode, rep, plan, out, progress);
+      await stopAll(started, rep, out.problems);
+    }
+  }
+  return out;
 }

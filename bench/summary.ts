@@ -18,8 +18,8 @@ export interface Row extends Record<Figure, Figured> {
   reps: number;
   errors: number;
   non2xx: number;
-  upstreamConnsPer1k: number;
-  upstreamConnsOpened: number;
+  upstreamConnsPer1k: number | null;
+  upstreamConnsOpened: number | null;
 }
 
 export function median(values: number[]): number | null {
@@ -77,8 +77,8 @@ export function summarize(samples: Sample[], modes: string[], targets: string[])
       reps: mine.length,
       errors: sum('errors'),
       non2xx: sum('non2xx'),
-      upstreamConnsPer1k: median(mine.map((s) => s.upstreamConnsPer1k))!,
-      upstreamConnsOpened: median(mine.map((s) => s.upstreamConnsOpened))!,
+      upstreamConnsPer1k: median(mine.flatMap((s) => s.upstreamConnsPer1k ?? [])),
+      upstreamConnsOpened: median(mine.flatMap((s) => s.upstreamConnsOpened ?? [])),
       ...(Object.fromEntries(FIGURES.map((figure) => [figure, figured(mine, samples, figure)])) as Record<Figure, Figured>),
     };
   });

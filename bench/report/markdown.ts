@@ -20,7 +20,7 @@ function modeTable(rows: Row[], names: Map<string, string>): string[] {
   for (const row of rows) {
     lines.push(
       `| ${names.get(row.target)} | ${cell(row.requestsPerSecond, 0)} | ${cell(row.p50Ms, 2)} | ${cell(row.p99Ms, 2)} | ` +
-        `${row.errors} | ${row.non2xx} | ${cell(row.cpuMicrosPerRequest, 1)} | ${number(row.upstreamConnsPer1k, 2)} | ` +
+        `${row.errors} | ${row.non2xx} | ${cell(row.cpuMicrosPerRequest, 1)} | ${row.upstreamConnsPer1k === null ? '—' : number(row.upstreamConnsPer1k, 2)} | ` +
         `${cell(row.peakRssBytes, 0, 2 ** 20)} |`,
     );
   }

@@ -95,14 +95,19 @@ describe('npm run bench (smoke: one short run per mode, no speed asserted)', { t
     assert.equal(svg.match(/<rect /g)!.length, 1 + 2 * 2 + 2 * 2 - 2); // background; per row two bars, none for direct's CPU
   });
 
-  it('puts nginx in the same run and gives ratios to it', { skip: findTool('nginx') ? false : 'nginx not installed' }, async () => {
-    const { report } = await runBench(['--targets', 'node/1,nginx', '--modes', 'close', '--profile', 'none']);
+  it('puts nginx in the same run and gives ratios to it, side by side with the access log variant', { skip: findTool('nginx') ? false : 'nginx not installed' }, async () => {
+    const { report, markdown } = await runBench(['--targets', 'node/1,node/1-log,nginx', '--modes', 'close', '--profile', 'none', '--side-by-side']);
     assert.equal(report.origin, 'nginx, 1 worker');
     assertRows(report, [
       ['close', 'node/1'],
+      ['close', 'node/1-log'],
       ['close', 'nginx'],
     ]);
-    assert.equal(report.rows[1]!.cpuMicrosPerRequest.vsNginx, 1);
+    const starts = report.samples.map((sample) => sample.startedAt);
+    assert.ok(Math.max(...starts) - Math.min(...starts) < 1000 * Math.min(...report.samples.map((sample) => sample.seconds)), 'the three loads ran at once');
+    assert.ok(report.rows.every((row) => row.upstreamConnsPer1k === null), "side by side, the origin's count is not split by target");
+    assert.match(markdown, /Side by side: the targets of a repetition ran at once/);
+    assert.equal(report.rows[2]!.cpuMicrosPerRequest.vsNginx, 1);
     assert.ok(report.rows[0]!.cpuMicrosPerRequest.vsNginx! > 0);
     const nginx = report.threadRows.find((row) => row.target === 'nginx')!;
     assert.equal(nginx.workerMicrosPerRequest.length, 1, 'nginx: one worker process');

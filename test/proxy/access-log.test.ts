@@ -4,10 +4,10 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { engineSkip, ENGINES } from '../helpers/matrix.js';
+import { engineSkip, ENGINES, sharedPortSkip } from '../helpers/matrix.js';
 import { startOrigin, type TestOrigin } from '../helpers/origin.js';
 import { startProxy, startProxyExpectingFailure, type ProxyProcess } from '../helpers/proxy-process.js';
-import { closeRequest } from '../helpers/raw-client.js';
+import { closeRequest, RawClient } from '../helpers/raw-client.js';
 import { waitFor } from '../helpers/wait.js';
 
 type Entry = Record<string, unknown>;
@@ -110,6 +110,19 @@ describe('where the access log goes', () => {
     assert.equal(accessLines(proxy).length, 0, 'nothing on stdout');
   });
 
+  it('writes a line longer than one write (4 KiB to a pipe) whole', async () => {
+    const proxy = await startProxy({ ATOM_WORKERS: '1', ATOM_UPSTREAMS: origin.url });
+    try {
+      const long = `/long?${'x'.repeat(6000)}`;
+      for (const path of ['/before', long, '/after']) assert.equal((await closeRequest(proxy.port, path)).status, 200);
+      await waitFor(() => accessLines(proxy).length >= 3, 'three access lines');
+      assert.deepEqual(accessLines(proxy).map((line) => line.path), ['/before', long, '/after']);
+      assert.equal(origin.requests.at(-2)?.url, long, 'the origin got the long path');
+    } finally {
+      await proxy.stop();
+    }
+  });
+
   it('writes nothing with ATOM_ACCESS_LOG=off', async () => {
     const proxy = await startProxy({ ATOM_WORKERS: '1', ATOM_UPSTREAMS: origin.url, ATOM_ACCESS_LOG: 'off' });
     try {
@@ -127,3 +140,47 @@ describe('where the access log goes', () => {
     assert.match(stderr, /^atomproxy: ATOM_ACCESS_LOG: cannot open .*missing-folder\/access\.log for appending: ENOENT\n$/);
   });
 });
+
+for (const engine of ENGINES) {
+  describe(`stdout shared by the threads, ${engine} engine`, { skip: sharedPortSkip(engine) }, () => {
+    let origin: TestOrigin;
+
+    before(async () => {
+      origin = await startOrigin();
+    });
+
+    after(async () => {
+      await origin.close();
+    });
+
+    it('writes whole lines to one stdout pipe from two threads, one per atom', async () => {
+      const proxy = await startProxy({ ATOM_ACCEPTOR: engine, ATOM_WORKERS: '2', ATOM_UPSTREAMS: origin.url });
+      try {
+        // Enough lines that each thread fills several 4 KiB writes while the other writes too; with 32 connections
+        // spread by the kernel, both threads accept some (all on one: a chance of 2^-31).
+        const [clients, perClient] = [32, 15];
+        await Promise.all(
+          Array.from({ length: clients }, async (_, c) => {
+            const client = await RawClient.connect(proxy.port);
+            for (let r = 0; r < perClient; r++) {
+              client.send(`GET /c${c}/r${r}?${'q'.repeat(200)} HTTP/1.1\r\nHost: t\r\n\r\n`);
+              assert.equal((await client.readResponse()).status, 200);
+            }
+            client.destroy();
+          }),
+        );
+        await waitFor(() => accessLines(proxy).length >= clients * perClient, 'a line per request');
+        assert.deepEqual(proxy.logs.filter((line) => 'printed' in line), [], 'every stdout line is whole JSON');
+        const paths = accessLines(proxy).map((line) => String(line.path).split('?')[0]);
+        assert.equal(paths.length, clients * perClient);
+        assert.equal(new Set(paths).size, clients * perClient, 'no line twice');
+        const threads = accessLines(proxy).map((line) => line.thread);
+        const byThread = [0, 1].map((thread) => threads.filter((t) => t === thread).length);
+        console.log(`# lines by thread: ${byThread.join(', ')}`);
+        assert.ok(byThread.every((lines) => lines > 0), 'both threads wrote lines');
+      } finally {
+        await proxy.stop();
+      }
+    });
+  });
+}

@@ -1,15 +1,16 @@
 import { pino, type Logger } from 'pino';
 import type { Exchange } from './exchange.js';
+import { LogChunks } from './log-chunks.js';
 
 /** Where the access log goes: 'stdout' or a file path (ATOM_ACCESS_LOG; 'off' never gets here). */
 export type AccessLogTarget = string;
 
 /**
- * Lines are written once this many bytes are waiting, as nginx's `access_log … buffer=`: to a pipe within PIPE_BUF
- * (4096), so the lines of several threads never mix there; to a file, which is opened for appending (each write
- * lands whole at the end), 32 KiB (about 70 lines).
+ * Bytes of lines per write, as nginx's `access_log … buffer=`: to a pipe at most PIPE_BUF (4096), so the lines of
+ * several threads never mix there; to a file, which is opened for appending (each write lands whole at the end),
+ * 32 KiB (about 70 lines).
  */
-const BUFFERS = { pipe: { minLength: 3072, maxWrite: 4096 }, file: { minLength: 32 * 1024, maxWrite: 64 * 1024 } };
+const CHUNK_BYTES = { pipe: 4096, file: 32 * 1024 };
 /** …or at the latest this long after they were logged, as nginx's `flush=`. */
 const FLUSH_MS = 1000;
 
@@ -32,23 +33,16 @@ function isoTimeOncePerMillisecond(): () => string {
 
 /**
  * One JSON line per atom, as nginx's access log or the AWS ALB's, written off the hot path: each thread has its
- * own pino logger on an asynchronous sonic-boom destination, which gathers lines until BUFFERS says (or
- * FLUSH_MS passed) and writes them in one call: one write per line cost more than the line itself. Writes hold
- * whole lines.
+ * own pino logger, whose lines are gathered into chunks (log-chunks.ts) written asynchronously in one call each:
+ * one write per line cost more than the line itself.
  */
 export class AccessLog {
-  private readonly destination: ReturnType<typeof pino.destination>;
+  private readonly chunks: LogChunks;
   private readonly logger: Logger;
 
   constructor(target: AccessLogTarget, thread: number) {
-    this.destination = pino.destination({
-      dest: target === 'stdout' ? 1 : target,
-      sync: false,
-      append: true,
-      ...(target === 'stdout' ? BUFFERS.pipe : BUFFERS.file),
-      periodicFlush: FLUSH_MS,
-    });
-    this.logger = pino({ base: { pid: process.pid, thread }, timestamp: isoTimeOncePerMillisecond() }, this.destination);
+    this.chunks = target === 'stdout' ? new LogChunks(1, CHUNK_BYTES.pipe, FLUSH_MS) : new LogChunks(target, CHUNK_BYTES.file, FLUSH_MS);
+    this.logger = pino({ base: { pid: process.pid, thread }, timestamp: isoTimeOncePerMillisecond() }, this.chunks);
   }
 
   /** The atom is over: what the client asked and got, and what the upstream side did. */
@@ -80,6 +74,6 @@ export class AccessLog {
 
   /** Writes what is still buffered; called as the thread closes. */
   close(): void {
-    this.destination.flushSync();
+    this.chunks.close();
   }
 }
