@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { engineSkip, ENGINES, sharedPortSkip } from '../helpers/matrix.js';
 import { startOrigin, type TestOrigin } from '../helpers/origin.js';
 import { startProxy, startProxyExpectingFailure, type ProxyProcess } from '../helpers/proxy-process.js';
-import { closeRequest, RawClient } from '../helpers/raw-client.js';
+import { closeRequest, RawClient, rawRequest } from '../helpers/raw-client.js';
 import { waitFor } from '../helpers/wait.js';
 
 type Entry = Record<string, unknown>;
@@ -42,6 +42,11 @@ for (const engine of ENGINES) {
       assert.deepEqual(lines.map((line) => line.path), ['/a0', '/a1', '/a2', '/big']);
       assert.equal(origin.connections, 1, 'the close clients shared one upstream connection');
       for (const [i, line] of lines.entries()) {
+        // pino's line: its level, ISO time, pid and message.
+        assert.equal(line.level, 30);
+        assert.equal(line.msg, 'access');
+        assert.equal(line.pid, proxy.pid);
+        assert.match(String(line.time), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
         assert.equal(line.status, 200);
         assert.equal(line.method, i < 3 ? 'GET' : 'POST');
         assert.match(String(line.client), engine === 'node' ? /^127\.0\.0\.1:\d+$/ : /^127\.0\.0\.1$/);
@@ -61,6 +66,29 @@ for (const engine of ENGINES) {
       }
       assert.equal(lines[3]!.requestBytes, Buffer.byteLength('hello upstream'));
       assert.equal(lines[3]!.responseBytes, 5000);
+    });
+
+    it('escapes what JSON must in a line: a target with a backslash and quotes', async () => {
+      const target = '/a\\b?q="x"';
+      assert.equal((await closeRequest(proxy.port, target)).status, 200);
+      assert.equal(origin.requests.at(-1)!.url, target, 'the origin got the target as sent');
+      await waitFor(() => accessLines(proxy).some((line) => line.path === target), 'the line of that target');
+    });
+
+    it('logs UTF-8 bytes in a target as the characters sent (uWS forwards them; node:http refuses them)', async () => {
+      const target = Buffer.from('/caf\u00e9');
+      const before = accessLines(proxy).length;
+      const answer = await rawRequest(proxy.port, Buffer.concat([Buffer.from('GET '), target, Buffer.from(' HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n')]));
+      if (engine === 'node') {
+        assert.equal(answer.status, 400);
+        await new Promise((resolve) => setTimeout(resolve, 1200)); // a line would be out after the 1 s flush
+        assert.equal(accessLines(proxy).length, before, 'no atom, no access line');
+        return;
+      }
+      await waitFor(() => accessLines(proxy).length > before, 'the access line');
+      const line = accessLines(proxy).at(-1)!;
+      assert.equal(line.path, '/caf\u00e9');
+      assert.equal(line.status, answer.status, "the status the origin's parser gave");
     });
 
     it('says why an atom ended early: a client that left, or an answer the proxy gave itself', async () => {
