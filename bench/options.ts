@@ -19,7 +19,7 @@ export interface Options {
   reps: number;
   /** Measured seconds per run for the duration-bound clients (whole seconds: wrk takes no fractions). */
   seconds: number;
-  /** Unmeasured warm-up when a target starts. */
+  /** Unmeasured warm-up when a target starts (whole seconds; a JIT reaches its steady state only after several). */
   warmupSeconds: number;
   /** Requests per run for the count-bound clients (ab, the bench's HTTP/1.0 client). */
   requests: number;
@@ -36,7 +36,7 @@ export interface Options {
   outDir: string;
 }
 
-const USAGE = `npm run bench -- [--quick] [--scenario ${SCENARIOS.join(',')}] [--baseline DIR] [--reps N] [--seconds S] [--requests N] [--bodies]
+const USAGE = `npm run bench -- [--quick] [--scenario ${SCENARIOS.join(',')}] [--baseline DIR] [--reps N] [--seconds S] [--warmup S] [--requests N] [--bodies]
   [--targets ${ALL_TARGET_IDS.join(',')}] [--modes ${MODES.map((mode) => mode.id).join(',')}]
   [--without ${TOOL_NAMES.join(',')}] [--profile node/1,uws/1 | --profile none] [--side-by-side] [--out DIR]`;
 
@@ -70,6 +70,7 @@ export function parseOptions(argv: string[]): Options {
       bodies: { type: 'boolean', default: false },
       reps: { type: 'string' },
       seconds: { type: 'string' },
+      warmup: { type: 'string' },
       requests: { type: 'string' },
       targets: { type: 'string' },
       modes: { type: 'string' },
@@ -102,7 +103,7 @@ export function parseOptions(argv: string[]): Options {
     baseline: values.baseline ?? null,
     reps: Math.round(positive('reps', values.reps, quick ? 1 : 3)),
     seconds,
-    warmupSeconds: 1,
+    warmupSeconds: Math.round(positive('warmup', values.warmup, 1)),
     requests: Math.round(positive('requests', values.requests, quick ? 3000 : 20000)),
     extraSeconds: quick ? seconds : Math.min(seconds, 3),
     targets,
