@@ -19,7 +19,7 @@ const LINE = `{"level":30,"time":"2026-12-02T07:00:00.000Z","pid":1,"thread":0,"
 async function run(destination: (typeof DESTINATIONS)[number], file: string, lines: number): Promise<void> {
   const sink =
     destination === 'LogChunks'
-      ? new LogChunks(file, 32 * 1024, 1000)
+      ? new LogChunks(file, 32 * 1024)
       : Object.assign(pino.destination({ dest: file, sync: false, minLength: 32 * 1024, maxWrite: 64 * 1024 }), { close() {} });
   const before = process.cpuUsage();
   for (let i = 0; i < lines; i++) {

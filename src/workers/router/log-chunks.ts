@@ -7,9 +7,9 @@ interface ChunkSink {
 }
 
 /**
- * Log lines written in chunks, as nginx's `access_log … buffer= flush=`. Each line is encoded into the current
- * chunk as it comes, and a chunk goes to pino's asynchronous destination (sonic-boom) once the next line does not
- * fit in its `chunkBytes` or `flushMs` passed. So a write holds whole lines and at most `chunkBytes`, unless one
+ * Log lines written in chunks, as nginx's `access_log … buffer=`. Each line is encoded into the current chunk as
+ * it comes, and a chunk goes to pino's asynchronous destination (sonic-boom) once the next line does not fit in its
+ * `chunkBytes`, or when its owner calls `flush`. So a write holds whole lines and at most `chunkBytes`, unless one
  * line alone is longer.
  *
  * Why not sonic-boom's own `minLength`: its string mode measures the UTF-8 length of everything waiting on every
@@ -19,21 +19,18 @@ interface ChunkSink {
  */
 export class LogChunks {
   private readonly sink: ChunkSink;
-  private readonly timer: NodeJS.Timeout;
   private chunk: Buffer;
   private used = 0;
 
   constructor(
     destination: string | number,
     private readonly chunkBytes: number,
-    flushMs: number,
   ) {
     // minLength 0: a chunk is written at once, or right after the write in flight; maxWrite: chunks waiting
     // behind that write are not merged into a longer one.
     const options = { dest: destination, sync: false, append: true, minLength: 0, maxWrite: chunkBytes, contentMode: 'buffer' as const };
     this.sink = pino.destination(options) as unknown as ChunkSink;
     this.chunk = Buffer.allocUnsafeSlow(chunkBytes);
-    this.timer = setInterval(() => this.handOver(), flushMs).unref();
   }
 
   /** Takes one whole line, newline included. */
@@ -41,7 +38,7 @@ export class LogChunks {
     const room = this.chunk.length - this.used;
     // A UTF-16 unit takes at most 3 bytes in UTF-8: count exactly only when the cheap bound says it may not fit.
     if (line.length * 3 > room && Buffer.byteLength(line) > room) {
-      this.handOver();
+      this.flush();
       if (Buffer.byteLength(line) > this.chunk.length) {
         this.sink.write(Buffer.from(line));
         return;
@@ -52,12 +49,12 @@ export class LogChunks {
 
   /** Writes every line held, synchronously; for the thread's last moments. */
   close(): void {
-    clearInterval(this.timer);
-    this.handOver();
+    this.flush();
     this.sink.flushSync();
   }
 
-  private handOver(): void {
+  /** Hands the lines held so far to the destination, which writes them asynchronously. */
+  flush(): void {
     if (this.used === 0) return;
     this.sink.write(this.chunk.subarray(0, this.used));
     this.chunk = Buffer.allocUnsafeSlow(this.chunkBytes);
