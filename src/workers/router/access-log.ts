@@ -106,10 +106,10 @@ export class AccessLog {
     );
   }
 
-  /** Writes what is still buffered; called as the thread closes. */
-  close(): void {
+  /** Writes every line still held; the thread closes once this resolves. */
+  async close(): Promise<void> {
     clearInterval(this.timer);
     this.writeEnded();
-    this.chunks.close();
+    await this.chunks.close();
   }
 }

@@ -180,7 +180,7 @@ export class ThreadProxy {
     await Promise.all(this.acceptors.map((acceptor) => acceptor.close()));
     this.links.close();
     await Promise.all(this.pools.map((pool) => pool?.close()));
-    this.accessLog?.close();
+    await this.accessLog?.close();
     this.stopLoopDelay();
     this.attachment.control.close();
   }
