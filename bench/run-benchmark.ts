@@ -182,21 +182,28 @@ async function stopAll(started: Started[], rep: number, problems: string[]): Pro
  */
 async function runMode(group: Started[], mode: Mode, rep: number, plan: Plan, out: { samples: Sample[]; problems: string[] }, progress: ReturnType<typeof progressOf>) {
   const what = (entry: Started) => `rep ${rep + 1}/${plan.options.reps} · ${mode.id} · ${entry.target.name}`;
-  const measuring = await Promise.all(group.map((entry) => startMeasuring(entry.running, entry.target, mode, rep, plan, entry.roles)));
-  const startedAt = Date.now();
-  const loads = await Promise.allSettled(measuring.map(({ client, spec }) => runClient(client, plan.tools, spec)));
-  for (const [i, entry] of group.entries()) {
-    const load = loads[i]!;
-    try {
-      if (load.status === 'rejected') throw load.reason as Error;
-      const { sample, roles } = await measuring[i]!.finish(load.value, startedAt);
-      entry.roles = roles;
-      out.samples.push(sample);
-      progress(what(entry), sample);
-    } catch (error) {
-      out.problems.push(`${what(entry)}: ${(error as Error).message}`);
-      console.error(`# ${what(entry)}: FAILED: ${(error as Error).message}`);
+  const failed = (entry: Started, error: unknown) => {
+    out.problems.push(`${what(entry)}: ${(error as Error).message}`);
+    console.error(`# ${what(entry)}: FAILED: ${(error as Error).message}`);
+  };
+  const prepared = await Promise.allSettled(group.map((entry) => startMeasuring(entry.running, entry.target, mode, rep, plan, entry.roles)));
+  // Every load that could be prepared starts now; each notes when it began.
+  const runs = group.map(async (_, i) => {
+    const preparing = prepared[i]!;
+    if (preparing.status === 'rejected') throw preparing.reason;
+    const startedAt = Date.now();
+    const load = await runClient(preparing.value.client, plan.tools, preparing.value.spec);
+    return preparing.value.finish(load, startedAt);
+  });
+  for (const [i, result] of (await Promise.allSettled(runs)).entries()) {
+    const entry = group[i]!;
+    if (result.status === 'rejected') {
+      failed(entry, result.reason);
+      continue;
     }
+    entry.roles = result.value.roles;
+    out.samples.push(result.value.sample);
+    progress(what(entry), result.value.sample);
   }
 }
 
@@ -213,16 +220,22 @@ export async function runBenchmark(plan: Plan): Promise<{ samples: Sample[]; pro
   for (let rep = 0; rep < options.reps; rep++) {
     if (options.sideBySide) {
       const started = await startAll(rotated(targets, rep), rep, plan, out.problems);
-      for (const mode of modes) {
-        await runMode(started.filter(({ target }) => runsOn(mode, target, plan)), mode, rep, plan, out, progress);
+      try {
+        for (const mode of modes) {
+          await runMode(started.filter(({ target }) => runsOn(mode, target, plan)), mode, rep, plan, out, progress);
+        }
+      } finally {
+        await stopAll(started, rep, out.problems);
       }
-      await stopAll(started, rep, out.problems);
       continue;
     }
     for (const target of rotated(targets, rep)) {
       const started = await startAll([target], rep, plan, out.problems);
-      for (const mode of runs(target)) await runMode(started, mode, rep, plan, out, progress);
-      await stopAll(started, rep, out.problems);
+      try {
+        for (const mode of runs(target)) await runMode(started, mode, rep, plan, out, progress);
+      } finally {
+        await stopAll(started, rep, out.problems);
+      }
     }
   }
   return out;

@@ -1,3 +1,4 @@
+import type { UpstreamFacts } from '../../atom/messages.js';
 import type { Exchange } from './exchange.js';
 import { LogChunks } from './log-chunks.js';
 
@@ -42,12 +43,26 @@ const NON_ASCII = /[^\x00-\x7f]/;
 /** A JSON number, or null for what JSON has no number for (as pino writes it). */
 const num = (value: number | null): number | null => (value !== null && Number.isFinite(value) ? value : null);
 
+/**
+ * What a line says of an atom, copied as it ends: holding the Exchange instead would keep its held body and
+ * client connection alive until the line is made.
+ */
 interface EndedAtom {
-  exchange: Exchange;
-  upstream: string;
-  /** When it ended (ms since the epoch) and how long it took: taken then, not when its line is made. */
+  /** When it ended, in ms since the epoch. */
   endedAt: number;
+  client: string;
+  method: string;
+  path: string;
+  status: number;
+  requestBytes: number;
+  responseBytes: number;
+  upstream: string;
+  worker: number;
+  facts: UpstreamFacts | null;
+  replays: number;
+  queuedMs: number;
   totalMs: number;
+  cause: string | null;
 }
 
 /**
@@ -84,7 +99,24 @@ export class AccessLog {
    * more, for the extra loop turn it takes.
    */
   write(exchange: Exchange, upstream: string): void {
-    if (this.ended.push({ exchange, upstream, endedAt: Date.now(), totalMs: exchange.totalMs() }) >= BATCH_ATOMS) this.writeEnded();
+    const { request } = exchange;
+    const atom: EndedAtom = {
+      endedAt: Date.now(),
+      client: request.client,
+      method: request.method,
+      path: request.path,
+      status: exchange.answeredStatus,
+      requestBytes: exchange.requestBytes,
+      responseBytes: exchange.responseBytes,
+      upstream,
+      worker: exchange.slot,
+      facts: exchange.upstreamFacts,
+      replays: exchange.retries,
+      queuedMs: exchange.queuedMs,
+      totalMs: exchange.totalMs(),
+      cause: exchange.cause,
+    };
+    if (this.ended.push(atom) >= BATCH_ATOMS) this.writeEnded();
   }
 
   private writeEnded(): void {
@@ -93,16 +125,16 @@ export class AccessLog {
     for (const atom of ended) this.writeLine(atom);
   }
 
-  private writeLine({ exchange, upstream, endedAt, totalMs }: EndedAtom): void {
-    const { request, upstreamFacts: facts } = exchange;
+  private writeLine(atom: EndedAtom): void {
+    const { facts } = atom;
     this.chunks.write(
-      `${this.opening(endedAt)}"client":${JSON.stringify(request.client)},"method":${JSON.stringify(request.method)},` +
-        `"path":${JSON.stringify(sentTarget(request.path))},"status":${exchange.answeredStatus},"requestBytes":${exchange.requestBytes},` +
-        `"responseBytes":${exchange.responseBytes},"upstream":${JSON.stringify(upstream)},"worker":${exchange.slot},` +
+      `${this.opening(atom.endedAt)}"client":${JSON.stringify(atom.client)},"method":${JSON.stringify(atom.method)},` +
+        `"path":${JSON.stringify(sentTarget(atom.path))},"status":${atom.status},"requestBytes":${atom.requestBytes},` +
+        `"responseBytes":${atom.responseBytes},"upstream":${JSON.stringify(atom.upstream)},"worker":${atom.worker},` +
         `"reused":${facts?.r ?? false},"connectionAgeMs":${num(facts?.a ?? null)},"connectionRequests":${num(facts?.n ?? null)},` +
-        `"replays":${exchange.retries},"queuedMs":${num(exchange.queuedMs)},"connectMs":${num(facts?.c ?? null)},` +
-        `"firstByteMs":${num(facts?.f ?? null)},"totalMs":${num(totalMs)},` +
-        `"termination":${JSON.stringify(exchange.cause ?? 'completed')},"msg":"access"}\n`,
+        `"replays":${atom.replays},"queuedMs":${num(atom.queuedMs)},"connectMs":${num(facts?.c ?? null)},` +
+        `"firstByteMs":${num(facts?.f ?? null)},"totalMs":${num(atom.totalMs)},` +
+        `"termination":${JSON.stringify(atom.cause ?? 'completed')},"msg":"access"}\n`,
     );
   }
 

@@ -4,8 +4,12 @@ import { pino } from 'pino';
 interface ChunkSink {
   write(chunk: Buffer): boolean;
   end(): void;
-  once(event: 'close' | 'error', listener: () => void): unknown;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+  once(event: 'close', listener: () => void): unknown;
 }
+
+/** At a thread's close, the wait for the last write to land ends after this long (a stuck disk or pipe). */
+const CLOSE_WAIT_MS = 2000;
 
 /**
  * Log lines written in chunks, as nginx's `access_log … buffer=`. Each line is encoded into the current chunk as
@@ -22,6 +26,8 @@ export class LogChunks {
   private readonly sink: ChunkSink;
   private chunk: Buffer;
   private used = 0;
+  /** The destination failed (a closed pipe, a full disk): lines are dropped from then on. */
+  private failed = false;
 
   constructor(
     destination: string | number,
@@ -31,11 +37,17 @@ export class LogChunks {
     // behind that write are not merged into a longer one.
     const options = { dest: destination, sync: false, append: true, minLength: 0, maxWrite: chunkBytes, contentMode: 'buffer' as const };
     this.sink = pino.destination(options) as unknown as ChunkSink;
+    // Without a listener, a failed write (pino lets all but EPIPE through) would end the thread.
+    this.sink.on('error', (error) => {
+      if (!this.failed) process.emitWarning(`log lines to ${destination} are dropped from now on: ${error.message}`);
+      this.failed = true;
+    });
     this.chunk = Buffer.allocUnsafeSlow(chunkBytes);
   }
 
   /** Takes one whole line, newline included. */
   write(line: string): void {
+    if (this.failed) return;
     const room = this.chunk.length - this.used;
     // A UTF-16 unit takes at most 3 bytes in UTF-8: count exactly only when the cheap bound says it may not fit.
     if (line.length * 3 > room && Buffer.byteLength(line) > room) {
@@ -54,16 +66,21 @@ export class LogChunks {
    */
   async close(): Promise<void> {
     this.flush();
+    if (this.failed) return; // a failed destination may never say 'close'
     await new Promise<void>((resolve) => {
-      this.sink.once('close', resolve);
-      this.sink.once('error', resolve);
+      const timer = setTimeout(resolve, CLOSE_WAIT_MS).unref();
+      this.sink.once('close', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      this.sink.on('error', () => resolve());
       this.sink.end();
     });
   }
 
   /** Hands the lines held so far to the destination, which writes them asynchronously. */
   flush(): void {
-    if (this.used === 0) return;
+    if (this.used === 0 || this.failed) return;
     this.sink.write(this.chunk.subarray(0, this.used));
     this.chunk = Buffer.allocUnsafeSlow(this.chunkBytes);
     this.used = 0;
