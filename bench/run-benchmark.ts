@@ -125,7 +125,7 @@ export function minutes(ms: number): string {
 }
 
 /** Counts the runs and prints one progress line per run on stderr. */
-function progressOf(total: number): (where: string, sample: Sample) => string {
+function progressOf(total: number): (what: string, sample: Sample) => void {
   const started = Date.now();
   let done = 0;
   return (what, sample) => {
@@ -138,7 +138,6 @@ function progressOf(total: number): (where: string, sample: Sample) => string {
         `${sample.upstreamConnsOpened ?? '-'} upstream conns, ${sample.errors} errors, ${sample.non2xx} non-2xx · ` +
         `${minutes(elapsed)} elapsed, ~${minutes((elapsed / done) * (total - done))} left`,
     );
-    return where;
   };
 }
 
@@ -182,10 +181,6 @@ async function stopAll(started: Started[], rep: number, problems: string[]): Pro
  */
 async function runMode(group: Started[], mode: Mode, rep: number, plan: Plan, out: { samples: Sample[]; problems: string[] }, progress: ReturnType<typeof progressOf>) {
   const what = (entry: Started) => `rep ${rep + 1}/${plan.options.reps} · ${mode.id} · ${entry.target.name}`;
-  const failed = (entry: Started, error: unknown) => {
-    out.problems.push(`${what(entry)}: ${(error as Error).message}`);
-    console.error(`# ${what(entry)}: FAILED: ${(error as Error).message}`);
-  };
   const prepared = await Promise.allSettled(group.map((entry) => startMeasuring(entry.running, entry.target, mode, rep, plan, entry.roles)));
   // Every load that could be prepared starts now; each notes when it began.
   const runs = group.map(async (_, i) => {
@@ -198,7 +193,9 @@ async function runMode(group: Started[], mode: Mode, rep: number, plan: Plan, ou
   for (const [i, result] of (await Promise.allSettled(runs)).entries()) {
     const entry = group[i]!;
     if (result.status === 'rejected') {
-      failed(entry, result.reason);
+      const message = (result.reason as Error).message;
+      out.problems.push(`${what(entry)}: ${message}`);
+      console.error(`# ${what(entry)}: FAILED: ${message}`);
       continue;
     }
     entry.roles = result.value.roles;
@@ -215,24 +212,18 @@ async function runMode(group: Started[], mode: Mode, rep: number, plan: Plan, ou
 export async function runBenchmark(plan: Plan): Promise<{ samples: Sample[]; problems: string[] }> {
   const { targets, modes, options } = plan;
   const out = { samples: [] as Sample[], problems: [] as string[] };
-  const runs = (target: Target) => modes.filter((mode) => runsOn(mode, target, plan));
-  const progress = progressOf(options.reps * targets.reduce((sum, target) => sum + runs(target).length, 0));
+  const runsPerRep = targets.reduce((sum, target) => sum + modes.filter((mode) => runsOn(mode, target, plan)).length, 0);
+  const progress = progressOf(options.reps * runsPerRep);
   for (let rep = 0; rep < options.reps; rep++) {
-    if (options.sideBySide) {
-      const started = await startAll(rotated(targets, rep), rep, plan, out.problems);
+    // The targets that run together: all of them side by side, else one at a time.
+    const groups = options.sideBySide ? [rotated(targets, rep)] : rotated(targets, rep).map((target) => [target]);
+    for (const group of groups) {
+      const started = await startAll(group, rep, plan, out.problems);
       try {
         for (const mode of modes) {
-          await runMode(started.filter(({ target }) => runsOn(mode, target, plan)), mode, rep, plan, out, progress);
+          const running = started.filter(({ target }) => runsOn(mode, target, plan));
+          if (running.length) await runMode(running, mode, rep, plan, out, progress);
         }
-      } finally {
-        await stopAll(started, rep, out.problems);
-      }
-      continue;
-    }
-    for (const target of rotated(targets, rep)) {
-      const started = await startAll([target], rep, plan, out.problems);
-      try {
-        for (const mode of runs(target)) await runMode(started, mode, rep, plan, out, progress);
       } finally {
         await stopAll(started, rep, out.problems);
       }
